@@ -1,0 +1,41 @@
+"""minigrad: a small, readable autograd engine for learning recurrent networks.
+
+>>> import minigrad as mg
+>>> x = mg.tensor([[1.0, 2.0]], requires_grad=True)
+>>> y = (x * x).sum()
+>>> y.backward()
+>>> x.grad.tolist()
+[[2.0, 4.0]]
+"""
+
+from minigrad.tensor import Tensor, grad, tensor  # isort: skip  (ops bind methods to it)
+from minigrad import ops
+from minigrad.autograd import (
+    Function,
+    debug_mode,
+    enable_grad,
+    is_debug,
+    is_grad_enabled,
+    no_grad,
+    set_debug,
+    set_grad_enabled,
+)
+from minigrad.backend import gpu_available, manual_seed
+from minigrad.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
+from minigrad.errors import (
+    CellError,
+    CheckpointError,
+    DataError,
+    DeviceError,
+    DTypeError,
+    GradcheckError,
+    GraphError,
+    MinigradError,
+    NumericalError,
+    PluginError,
+    ShapeError,
+    StateDictError,
+)
+from minigrad.ops import *  # noqa: F403 - every op is minigrad.<name>
+
+__version__ = "0.1.0"

@@ -1,0 +1,141 @@
+"""The ``Function`` base class: one differentiable op as a forward/backward pair.
+
+An op is a subclass with two static methods working on raw arrays (NumPy or
+CuPy, never Tensors)::
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            ctx.save_for_backward(a, b)
+            return a * b
+
+        @staticmethod
+        def backward(ctx, grad):
+            a, b = ctx.saved
+            return grad * b, grad * a
+
+``Mul.apply(x, y)`` unwraps the tensors, runs ``forward``, wraps the result in
+a new Tensor and, if any input needs a gradient, links that Tensor to ``ctx``
+so the engine can call ``backward`` later. ``backward`` returns one gradient
+per input (``None`` where there is none) in the *broadcast* shape; the engine
+sums it back to each input's shape in one place (``unbroadcast``).
+
+The ``ctx`` object is the Function instance itself: it is the node of the graph.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from minigrad.autograd.mode import flags
+from minigrad.backend import get_array_module
+from minigrad.errors import DeviceError, DTypeError, NumericalError, ShapeError
+from minigrad.tensor import Tensor
+
+
+class Function:
+    """Base class of every differentiable op (see the module docstring)."""
+
+    #: Filled by ``apply``: the input Tensors, and the arrays kept for backward.
+    inputs: tuple[Tensor, ...] | None
+    saved: tuple[Any, ...] | None = ()
+
+    def save_for_backward(self, *arrays: Any) -> None:
+        """Keep the arrays ``backward`` needs; read them back as ``ctx.saved``."""
+        self.saved = arrays
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        """Which inputs want a gradient, so ``backward`` can skip useless work."""
+        return tuple(t.requires_grad for t in self.inputs or ())
+
+    @staticmethod
+    def forward(ctx: Function, *arrays: Any, **params: Any) -> Any:
+        """Compute the output array from input arrays. Subclasses override."""
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, grad: Any) -> Any:
+        """Return d(loss)/d(input) for each input, given d(loss)/d(output)."""
+        raise NotImplementedError
+
+    @classmethod
+    def name(cls) -> str:
+        """The op's name as used in error messages (``Mul`` -> ``mul``)."""
+        return cls.__name__.lower()
+
+    @classmethod
+    def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
+        """Run the op on Tensors and record it in the graph when needed."""
+        if len(inputs) > 1:
+            _check_compatible(cls, inputs)
+        ctx = cls()
+        try:
+            out = cls.forward(ctx, *[t.data for t in inputs], **params)
+        except ValueError as exc:
+            raise _shape_error(cls, inputs, exc) from exc
+        result = Tensor(out)
+        if flags.grad_enabled:
+            for t in inputs:
+                if t.requires_grad:
+                    ctx.inputs = inputs
+                    result.requires_grad = True
+                    result._ctx = ctx
+                    break
+        if flags.debug:
+            check_finite(out, cls.name(), inputs, "output")
+        return result
+
+
+def _check_compatible(cls: type[Function], inputs: tuple[Tensor, ...]) -> None:
+    """Refuse inputs on different devices or with different dtypes."""
+    first = inputs[0].data
+    for t in inputs[1:]:
+        other = t.data
+        if type(other) is not type(first):
+            raise DeviceError(
+                f"{cls.name()}: inputs are on different devices ({inputs[0].device} and "
+                f"{t.device}); move one with .to('{inputs[0].device}') or .to('{t.device}')"
+            )
+        if other.dtype != first.dtype:
+            raise DTypeError(
+                f"{cls.name()}: inputs have different dtypes ({first.dtype} and {other.dtype}); "
+                "minigrad never mixes them silently: convert one with .astype(...)"
+            )
+
+
+def _shape_error(cls: type[Function], inputs: tuple[Tensor, ...], exc: Exception) -> Exception:
+    """Turn NumPy's shape complaint into one that names the op and every shape."""
+    if isinstance(exc, ShapeError):
+        return exc
+    shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
+    return ShapeError(f"{cls.name()}: inputs of shapes {shapes} do not fit: {exc}")
+
+
+def caller_location() -> str:
+    """``file:line in function`` of the innermost frame outside minigrad's core."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename.replace("\\", "/")
+        if "/minigrad/autograd/" not in filename and "/minigrad/ops/" not in filename:
+            if not filename.endswith("/minigrad/tensor.py"):
+                return f"{filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+        frame = frame.f_back
+    return "<unknown>"
+
+
+def check_finite(array: Any, op: str, inputs: tuple[Tensor, ...] | None, what: str) -> None:
+    """Raise ``NumericalError`` if ``array`` holds NaN or Inf (debug mode)."""
+    xp = get_array_module(array)
+    if not xp.issubdtype(array.dtype, xp.floating) or bool(xp.isfinite(array).all()):
+        return
+    n_nan = int(xp.isnan(array).sum())
+    n_inf = int(xp.isinf(array).sum())
+    shapes = ", ".join(str(tuple(t.shape)) for t in inputs or ())
+    raise NumericalError(
+        f"debug mode: op '{op}' produced {n_nan} NaN and {n_inf} Inf values in its {what} "
+        f"(input shapes: {shapes or 'none'}), called from {caller_location()}. "
+        "Common causes: log of 0, division by 0, an exploding loss (try clip_grad_norm_ "
+        "or a smaller learning rate)."
+    )

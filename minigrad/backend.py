@@ -1,0 +1,158 @@
+"""Which array library holds an array: NumPy on the CPU, CuPy on a CUDA GPU.
+
+This is the only module that *chooses* between NumPy and CuPy. Everything else
+asks it: ``xp = get_array_module(array)`` returns the module that owns an array,
+so the same op code runs on either device. CuPy is imported lazily, the first
+time a GPU array is asked for, so ``import minigrad`` never pays for it (and
+never fails because of a broken CUDA install).
+
+The few operations whose spelling differs between the two libraries live here
+too: scatter-add, moving to host memory, and random generators.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from minigrad.errors import DeviceError
+
+CPU = "cpu"
+CUDA = "cuda"
+DEVICES = (CPU, CUDA)
+
+_cupy: Any = None
+_cupy_error: str | None = None
+
+
+def _load_cupy() -> Any:
+    """Import CuPy once, remembering why it failed if it did."""
+    global _cupy, _cupy_error
+    if _cupy is None and _cupy_error is None:
+        try:
+            import cupy
+
+            _cupy = cupy
+        except Exception as exc:  # ImportError, or a CUDA library that fails to load
+            _cupy_error = f"{type(exc).__name__}: {exc}"
+    return _cupy
+
+
+def cupy_module() -> Any:
+    """Return the ``cupy`` module, or raise a DeviceError that says how to get it."""
+    cp = _load_cupy()
+    if cp is None:
+        raise DeviceError(
+            "device 'cuda' needs CuPy, which could not be imported "
+            f"({_cupy_error}). Install it with `pip install 'minigrad[cuda12]'` "
+            "(or `[cuda13]`, matching your CUDA driver), or use device='cpu'."
+        )
+    return cp
+
+
+def gpu_available() -> bool:
+    """True only if CuPy imports *and* a CUDA device actually runs a kernel."""
+    cp = _load_cupy()
+    if cp is None:
+        return False
+    try:
+        if cp.cuda.runtime.getDeviceCount() < 1:
+            return False
+        return float((cp.arange(3, dtype=cp.float32) * 2).sum().get()) == 6.0
+    except Exception:
+        return False
+
+
+def is_gpu_array(array: Any) -> bool:
+    """True if ``array`` is a CuPy array (checked without importing CuPy)."""
+    return type(array).__module__.startswith("cupy")
+
+
+def get_array_module(array: Any) -> Any:
+    """Return ``numpy`` or ``cupy``, whichever owns ``array``."""
+    if type(array) is np.ndarray or not is_gpu_array(array):
+        return np
+    return cupy_module()
+
+
+def device_of(array: Any) -> str:
+    """Return ``"cpu"`` or ``"cuda"`` for an array."""
+    return CUDA if is_gpu_array(array) else CPU
+
+
+def check_device(device: str) -> str:
+    """Validate a device name, accepting ``"cuda:0"`` style spellings."""
+    name = str(device).split(":")[0].lower()
+    if name not in DEVICES:
+        raise DeviceError(f"unknown device {device!r}: use 'cpu' or 'cuda'")
+    return name
+
+
+def array_module_for(device: str) -> Any:
+    """Return the array module that allocates on ``device``."""
+    return cupy_module() if check_device(device) == CUDA else np
+
+
+def to_device(array: Any, device: str) -> Any:
+    """Move an array to ``device``, returning it unchanged if it is already there."""
+    target = check_device(device)
+    if device_of(array) == target:
+        return array
+    if target == CUDA:
+        return cupy_module().asarray(array)
+    return to_numpy(array)
+
+
+def to_numpy(array: Any) -> np.ndarray:
+    """Return a NumPy copy of a CuPy array, or the NumPy array itself."""
+    if is_gpu_array(array):
+        return array.get()
+    return np.asarray(array)
+
+
+def scatter_add(target: Any, indices: Any, values: Any) -> None:
+    """``target[indices] += values`` where repeated indices accumulate.
+
+    Plain ``target[idx] += v`` keeps only one of the duplicates; ``add.at`` is
+    the unbuffered version that both libraries provide under the same name.
+    """
+    get_array_module(target).add.at(target, indices, values)
+
+
+def random_generator(seed: int | None, device: str = CPU) -> Any:
+    """A seeded random generator on ``device`` (NumPy's or CuPy's ``default_rng``)."""
+    xp = array_module_for(device)
+    return xp.random.default_rng(seed)
+
+
+def require_gpu_env() -> bool:
+    """True if ``MINIGRAD_REQUIRE_GPU=1``: missing GPUs then fail tests instead of skipping."""
+    return os.environ.get("MINIGRAD_REQUIRE_GPU", "") == "1"
+
+
+class _RandomState:
+    """The generators behind ``minigrad.manual_seed``: one per device, made on first use."""
+
+    seed: int | None = None
+    generators: dict[str, Any] = {}
+
+
+_random = _RandomState()
+
+
+def manual_seed(seed: int | None) -> None:
+    """Seed minigrad's random numbers (initialisers, dropout) on every device."""
+    _random.seed = seed
+    _random.generators = {}
+
+
+def default_rng(device: str = CPU) -> Any:
+    """The shared generator that minigrad's random ops draw from on ``device``."""
+    name = check_device(device)
+    gen = _random.generators.get(name)
+    if gen is None:
+        gen = random_generator(_random.seed, name)
+        _random.generators[name] = gen
+    return gen

@@ -1,0 +1,95 @@
+"""Loss functions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from minigrad.autograd.function import Function
+from minigrad.backend import get_array_module, to_device
+from minigrad.errors import DTypeError, ShapeError
+from minigrad.ops.convert import as_array
+from minigrad.tensor import Tensor
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy with integer targets, in one stable op.
+
+    For one row of logits a and target class t:
+        loss = -log softmax(a)[t] = logsumexp(a) - a[t]
+        dloss/da = softmax(a) - onehot(t)
+    Rows whose target equals ``ignore_index`` contribute neither loss nor
+    gradient; ``mean`` divides by the number of rows that count.
+    """
+
+    @staticmethod
+    def forward(ctx, logits, targets, reduction, ignore_index):
+        xp = get_array_module(logits)
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        exp = xp.exp(shifted)
+        sum_exp = exp.sum(axis=-1, keepdims=True)
+        valid = targets != ignore_index if ignore_index is not None else None
+        safe_t = xp.where(valid, targets, 0) if valid is not None else targets
+        picked = xp.take_along_axis(shifted, safe_t[..., None], axis=-1)[..., 0]
+        losses = xp.log(sum_exp[..., 0]) - picked
+        if valid is not None:
+            losses = losses * valid
+        count = int(valid.sum()) if valid is not None else losses.size
+        ctx.save_for_backward(exp / sum_exp, safe_t, valid)
+        ctx.reduction, ctx.count = reduction, count
+        if reduction == "none":
+            return losses
+        total = losses.sum()
+        return total / max(count, 1) if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        probs, targets, valid = ctx.saved
+        xp = get_array_module(probs)
+        g = probs.copy()
+        flat = g.reshape(-1, g.shape[-1])
+        flat[xp.arange(flat.shape[0]), targets.reshape(-1)] -= 1
+        if valid is not None:
+            g *= valid[..., None]
+        if ctx.reduction == "none":
+            return g * grad[..., None]
+        scale = grad / max(ctx.count, 1) if ctx.reduction == "mean" else grad
+        return g * scale
+
+
+def cross_entropy(
+    logits: Tensor,
+    targets: Any,
+    reduction: str = "mean",
+    ignore_index: int | None = None,
+) -> Tensor:
+    """Cross-entropy between ``softmax(logits)`` and integer class ``targets``, in nats.
+
+    ``logits`` has shape ``[..., C]`` (e.g. ``[B, T, vocab]``) and ``targets``
+    the same shape without the last axis. ``reduction`` is "mean" (over the
+    targets that are not ``ignore_index``), "sum" or "none".
+    """
+    t = as_array(targets)
+    if not hasattr(t, "dtype") or t.dtype.kind not in "iu":
+        kind = getattr(t, "dtype", type(t).__name__)
+        raise DTypeError(
+            f"cross_entropy: targets must be integer class indices, got {kind}; "
+            "use .astype('int64') (probabilities/one-hot targets are not accepted)"
+        )
+    if tuple(t.shape) != tuple(logits.shape[:-1]):
+        raise ShapeError(
+            f"cross_entropy: logits of shape {logits.shape} need targets of shape "
+            f"{logits.shape[:-1]}, got {tuple(t.shape)}"
+        )
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(
+            f"cross_entropy: reduction must be 'mean', 'sum' or 'none', not {reduction!r}"
+        )
+    num_classes = logits.shape[-1]
+    check = t if ignore_index is None else t[t != ignore_index]
+    if check.size and (int(check.min()) < 0 or int(check.max()) >= num_classes):
+        raise ShapeError(
+            f"cross_entropy: targets must be in [0, {num_classes}) for {num_classes} classes, "
+            f"got range [{int(check.min())}, {int(check.max())}]"
+        )
+    t = to_device(t, logits.device)
+    return CrossEntropy.apply(logits, targets=t, reduction=reduction, ignore_index=ignore_index)

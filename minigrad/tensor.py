@@ -1,0 +1,229 @@
+"""``Tensor``: an array plus what autograd needs to send gradients back through it.
+
+A Tensor holds:
+
+* ``data``: a NumPy array (CPU) or a CuPy array (GPU);
+* ``requires_grad``: whether gradients should flow to it;
+* ``grad``: after ``loss.backward()``, d(loss)/d(this tensor) for leaf tensors;
+* ``_ctx``: the op (a ``Function`` instance) that produced it, or ``None`` for a
+  leaf. Following ``_ctx.inputs`` from the loss walks the whole graph.
+
+Arithmetic operators and methods such as ``x.tanh()`` are attached by
+``minigrad.ops`` (see ``minigrad/ops/methods.py``), which keeps this file about
+the data structure and the ops about the maths.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from minigrad import backend
+from minigrad.errors import DTypeError, GraphError, ShapeError
+
+DEFAULT_FLOAT = np.float32
+
+
+def _is_differentiable(dtype: Any) -> bool:
+    return np.issubdtype(dtype, np.floating)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it.
+
+    Create tensors with ``minigrad.tensor(data, dtype=None, device="cpu",
+    requires_grad=False)``; ``Tensor(array)`` wraps an existing NumPy or CuPy
+    array without copying it.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+
+    # NumPy must hand ``ndarray * tensor`` back to Tensor.__rmul__ instead of
+    # turning the tensor into an object array.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = False) -> None:
+        if type(data) is not np.ndarray and not backend.is_gpu_array(data):
+            data = np.asarray(data)
+        self.data = data
+        self.grad: Any = None
+        self._ctx: Any = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # ----------------------------------------------------------- description
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The shape of the underlying array."""
+        return self.data.shape
+
+    @property
+    def dtype(self) -> Any:
+        """The NumPy dtype of the underlying array."""
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of elements."""
+        return int(self.data.size)
+
+    @property
+    def device(self) -> str:
+        """``"cpu"`` or ``"cuda"``."""
+        return backend.device_of(self.data)
+
+    @property
+    def is_leaf(self) -> bool:
+        """True if no recorded op produced this tensor (parameters, inputs)."""
+        return self._ctx is None
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(backend.to_numpy(self.data), precision=4, threshold=20)
+        extras = []
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self.dtype != DEFAULT_FLOAT:
+            extras.append(f"dtype={self.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn={self._ctx.name()}")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    # ---------------------------------------------------------- conversions
+    def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (copied to the host if it lives on a GPU)."""
+        return backend.to_numpy(self.data)
+
+    def item(self) -> float:
+        """The single value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.reshape(()).item()
+
+    def tolist(self) -> Any:
+        """The data as (nested) Python lists."""
+        return self.numpy().tolist()
+
+    # -------------------------------------------------------------- autograd
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Mark this leaf tensor as one whose gradient should be computed."""
+        if requires_grad and not _is_differentiable(self.dtype):
+            raise DTypeError(
+                f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
+                "convert with .astype('float32') first"
+            )
+        if not requires_grad and self._ctx is not None:
+            raise GraphError("requires_grad_(False) on a non-leaf tensor: use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def detach(self) -> Tensor:
+        """A new leaf tensor sharing this data, cut from the graph.
+
+        Used for truncated backpropagation through time: carry the final
+        state of one batch into the next with ``state.detach()``, so the next
+        backward stops at the batch boundary.
+        """
+        return Tensor(self.data)
+
+    def zero_grad(self) -> None:
+        """Forget the accumulated gradient."""
+        self.grad = None
+
+    def backward(self, grad: Any = None, retain_graph: bool = False) -> None:
+        """Compute d(self)/d(leaf) for every leaf that requires grad, into ``leaf.grad``.
+
+        ``grad`` is d(loss)/d(self); it may be omitted only for a one-element
+        tensor (a loss), where it is 1. Gradients *accumulate* into ``.grad``:
+        call ``zero_grad()`` (or the optimizer's) between steps.
+
+        By default the graph's saved arrays are freed as backward goes, which
+        keeps memory low on long sequences; a second ``backward()`` through the
+        same graph then raises ``GraphError``. Pass ``retain_graph=True`` to
+        keep them and allow it (the second call adds to ``.grad`` again).
+        """
+        if not self.requires_grad:
+            raise GraphError(
+                "backward() on a tensor that does not require grad: no input of the "
+                "computation had requires_grad=True (or it ran under no_grad())"
+            )
+        from minigrad.autograd.engine import run_backward  # engine imports Function -> Tensor
+
+        run_backward([self], [self._seed_grad(grad)], retain_graph=retain_graph)
+
+    def _seed_grad(self, grad: Any) -> Any:
+        xp = backend.get_array_module(self.data)
+        if grad is None:
+            if self.data.size != 1:
+                raise GraphError(
+                    f"backward() without a gradient needs a one-element tensor (a loss), got "
+                    f"shape {self.shape}; reduce it first (e.g. .sum() or .mean()) or pass "
+                    "grad= with the same shape"
+                )
+            return xp.ones_like(self.data)
+        g = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
+        if g.shape != self.shape:
+            raise ShapeError(f"backward(grad=...) got shape {g.shape} for a tensor of {self.shape}")
+        return g
+
+
+def grad(
+    outputs: Tensor | Sequence[Tensor],
+    inputs: Tensor | Sequence[Tensor],
+    grad_outputs: Any = None,
+    retain_graph: bool = False,
+) -> list[Any]:
+    """Gradients of ``outputs`` with respect to ``inputs``, returned, not accumulated.
+
+    ``inputs`` may be intermediate tensors, e.g. the RNN states s_1..s_T, which
+    is how lesson 2 measures dL/ds_k to show vanishing gradients. Returns a list
+    of arrays (``None`` where an input does not influence the outputs).
+    """
+    outs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    ins = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outs)
+    elif isinstance(grad_outputs, Tensor) or not isinstance(grad_outputs, (list, tuple)):
+        grad_outputs = [grad_outputs]
+    seeds = [o._seed_grad(g) for o, g in zip(outs, grad_outputs)]
+    from minigrad.autograd.engine import run_backward
+
+    result = run_backward(outs, seeds, retain_graph=retain_graph, wrt=ins)
+    return result if result is not None else []
+
+
+def tensor(
+    data: Any,
+    dtype: Any = None,
+    device: str = "cpu",
+    requires_grad: bool = False,
+) -> Tensor:
+    """Create a tensor from a list, scalar, NumPy or CuPy array, or another tensor.
+
+    Python floats become float32 (minigrad's default); arrays keep their dtype
+    unless ``dtype`` is given; ``device`` is ``"cpu"`` or ``"cuda"``. The data
+    is copied, so later changes to ``data`` do not affect the tensor.
+    """
+    if isinstance(data, Tensor):
+        data = data.data
+    xp = backend.array_module_for(device)
+    if dtype is None and not hasattr(data, "dtype"):
+        probe = np.asarray(data)
+        dtype = DEFAULT_FLOAT if probe.dtype.kind == "f" else probe.dtype
+        data = probe
+    if backend.is_gpu_array(data) and xp is np:
+        data = backend.to_numpy(data)
+    array = xp.array(data, dtype=dtype, copy=True)
+    return Tensor(array, requires_grad=requires_grad)
