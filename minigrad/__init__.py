@@ -9,7 +9,7 @@
 """
 
 from minigrad.tensor import Tensor, grad, tensor  # isort: skip  (ops bind methods to it)
-from minigrad import ops
+from minigrad import nn, ops, optim
 from minigrad.autograd import (
     Function,
     debug_mode,
@@ -36,6 +36,23 @@ from minigrad.errors import (
     ShapeError,
     StateDictError,
 )
+from minigrad.gradcheck import gradcheck
+from minigrad.io import load, save
 from minigrad.ops import *  # noqa: F403 - every op is minigrad.<name>
 
 __version__ = "0.1.0"
+
+# The layers above the core (cells, drivers, the plugin markers) load on first
+# use, so ``import minigrad`` never imports pluggy.
+_LAZY_MODULES = {"cells": "minigrad.cells", "rnn": "minigrad.rnn", "testing": "minigrad.testing"}
+_LAZY_ATTRS = {"hookimpl": "minigrad.hookspecs", "hookspec": "minigrad.hookspecs"}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    if name in _LAZY_MODULES:
+        return importlib.import_module(_LAZY_MODULES[name])
+    if name in _LAZY_ATTRS:
+        return getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
+    raise AttributeError(f"module 'minigrad' has no attribute {name!r}")

@@ -38,7 +38,7 @@ class Tensor:
     array without copying it.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = ("data", "grad", "requires_grad", "_ctx", "_index", "__weakref__")
 
     # NumPy must hand ``ndarray * tensor`` back to Tensor.__rmul__ instead of
     # turning the tensor into an object array.
@@ -50,6 +50,7 @@ class Tensor:
         self.data = data
         self.grad: Any = None
         self._ctx: Any = None
+        self._index = 0  # which output of ``_ctx`` this is (ops like split have several)
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)

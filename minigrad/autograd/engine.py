@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from minigrad.autograd.mode import flags
+from minigrad.backend import get_array_module
 from minigrad.errors import GraphError, ShapeError
 
 if TYPE_CHECKING:
@@ -99,7 +100,10 @@ def run_backward(
     wanted = {id(t): i for i, t in enumerate(wrt)} if wrt is not None else None
     found: list[Any] = [None] * len(wrt) if wrt is not None else []
     # Non-leaf tensors asked for in ``wrt`` are found through the node that made them.
-    wanted_nodes = {id(t._ctx): i for i, t in enumerate(wrt or ()) if t._ctx is not None}
+    wanted_nodes: dict[int, list[tuple[int, int]]] = {}
+    for i, t in enumerate(wrt or ()):
+        if t._ctx is not None:
+            wanted_nodes.setdefault(id(t._ctx), []).append((i, t._index))
 
     def deliver(t: Tensor, g: Any) -> None:
         if g.shape != t.data.shape:
@@ -107,7 +111,12 @@ def run_backward(
         node = t._ctx
         if node is not None:
             key = id(node)
-            grads[key] = g if key not in grads else grads[key] + g
+            if node.n_outputs == 1:
+                grads[key] = g if key not in grads else grads[key] + g
+            else:  # one slot per output of a multi-output op (split, unstack)
+                slots = grads.setdefault(key, [None] * node.n_outputs)
+                k = t._index
+                slots[k] = g if slots[k] is None else slots[k] + g
         elif wanted is not None:
             i = wanted.get(id(t))
             if i is not None:
@@ -124,10 +133,10 @@ def run_backward(
         g = grads.pop(id(node), None)
         if g is None:
             continue
-        if wanted_nodes:
-            i = wanted_nodes.get(id(node))
-            if i is not None:
-                found[i] = g
+        if node.n_outputs > 1:
+            g = _fill_missing(node, g)
+        for i, k in wanted_nodes.get(id(node), ()):
+            found[i] = g[k] if node.n_outputs > 1 else g
         inputs = node.inputs
         if inputs is None or node.saved is None:
             raise GraphError(
@@ -148,3 +157,12 @@ def run_backward(
             node.saved = None
             node.inputs = None
     return found if wrt is not None else None
+
+
+def _fill_missing(node: Function, slots: list[Any]) -> tuple[Any, ...]:
+    """Zeros for the outputs of a multi-output op that received no gradient."""
+    xp = get_array_module(next(g for g in slots if g is not None))
+    return tuple(
+        xp.zeros(shape, dtype=dtype) if g is None else g
+        for g, (shape, dtype) in zip(slots, node.output_meta)
+    )

@@ -40,6 +40,10 @@ class Function:
     #: Filled by ``apply``: the input Tensors, and the arrays kept for backward.
     inputs: tuple[Tensor, ...] | None
     saved: tuple[Any, ...] | None = ()
+    #: An op whose forward returns a tuple of k arrays has k outputs; its
+    #: backward then receives a tuple of k gradients (zeros where unused).
+    n_outputs: int = 1
+    output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep the arrays ``backward`` needs; read them back as ``ctx.saved``."""
@@ -75,6 +79,8 @@ class Function:
             out = cls.forward(ctx, *[t.data for t in inputs], **params)
         except ValueError as exc:
             raise _shape_error(cls, inputs, exc) from exc
+        if type(out) is tuple:
+            return _wrap_outputs(cls, ctx, inputs, out)
         result = Tensor(out)
         if flags.grad_enabled:
             for t in inputs:
@@ -86,6 +92,25 @@ class Function:
         if flags.debug:
             check_finite(out, cls.name(), inputs, "output")
         return result
+
+
+def _wrap_outputs(
+    cls: type[Function], ctx: Function, inputs: tuple[Tensor, ...], outs: tuple[Any, ...]
+) -> tuple[Tensor, ...]:
+    """The multi-output version of the end of ``apply`` (split, unstack)."""
+    results = tuple(Tensor(o) for o in outs)
+    if flags.grad_enabled and any(t.requires_grad for t in inputs):
+        ctx.inputs = inputs
+        ctx.n_outputs = len(outs)
+        ctx.output_meta = tuple((o.shape, o.dtype) for o in outs)
+        for i, r in enumerate(results):
+            r.requires_grad = True
+            r._ctx = ctx
+            r._index = i
+    if flags.debug:
+        for o in outs:
+            check_finite(o, cls.name(), inputs, "output")
+    return results
 
 
 def _check_compatible(cls: type[Function], inputs: tuple[Tensor, ...]) -> None:

@@ -31,6 +31,7 @@ from minigrad.ops.shape import (
     swapaxes,
     to_device,
     transpose,
+    unstack,
 )
 
 bind_tensor_methods()
@@ -69,5 +70,6 @@ __all__ = [
     "tanh",
     "to_device",
     "transpose",
+    "unstack",
     "where",
 ]

@@ -120,6 +120,42 @@ class Stack(Function):
         return tuple(xp.take(grad, k, axis=ctx.axis) for k in range(n))
 
 
+class Split(Function):
+    """Pieces of ``a`` cut along ``axis`` at ``bounds``;  dL/da = the pieces' gradients joined.
+
+    One op with several outputs: its backward receives every piece's gradient
+    at once and concatenates them, instead of each piece scattering into its
+    own full-size zero array.
+    """
+
+    @staticmethod
+    def forward(ctx, a, bounds, axis):
+        ctx.axis = axis
+        return tuple(get_array_module(a).split(a, bounds, axis=axis))
+
+    @staticmethod
+    def backward(ctx, grads):
+        return get_array_module(grads[0]).concatenate(grads, axis=ctx.axis)
+
+
+class Unstack(Function):
+    """The slices of ``a`` along ``axis`` (that axis removed);  dL/da = their gradients stacked.
+
+    ``unstack(x, axis=1)`` turns a ``[B, T, F]`` sequence into T tensors of
+    ``[B, F]``, the inputs of each time step, in one op.
+    """
+
+    @staticmethod
+    def forward(ctx, a, axis):
+        ctx.axis = axis
+        index = (slice(None),) * (axis % a.ndim)
+        return tuple(a[(*index, k)] for k in range(a.shape[axis]))
+
+    @staticmethod
+    def backward(ctx, grads):
+        return get_array_module(grads[0]).stack(grads, axis=ctx.axis)
+
+
 class ToDevice(Function):
     """z = a copied to another device;  dL/da = G copied back."""
 
@@ -181,12 +217,17 @@ def split(a: Tensor, sections: int | Sequence[int], axis: int = 0) -> list[Tenso
     if isinstance(sections, int):
         if sections <= 0 or n % sections:
             raise ShapeError(f"split: axis {axis} of length {n} does not split into {sections}")
-        step = n // sections
-        bounds = [k * step for k in range(sections + 1)]
+        bounds = [k * (n // sections) for k in range(1, sections)]
     else:
-        bounds = [0, *sections, n]
-    prefix = (slice(None),) * (axis % a.ndim)
-    return [getitem(a, (*prefix, slice(lo, hi))) for lo, hi in zip(bounds[:-1], bounds[1:])]
+        bounds = list(sections)
+    return list(Split.apply(a, bounds=bounds, axis=axis))
+
+
+def unstack(a: Tensor, axis: int = 0) -> list[Tensor]:
+    """The slices of ``a`` along ``axis``, e.g. the T time steps of a ``[B, T, F]`` batch."""
+    if a.shape[axis] == 0:
+        return []
+    return list(Unstack.apply(a, axis=axis))
 
 
 def to_device(a: Tensor, device: str) -> Tensor:

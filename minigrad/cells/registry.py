@@ -1,0 +1,267 @@
+"""The registry of cells, filled through pluggy hooks.
+
+``CellRegistry.load()`` builds a ``pluggy.PluginManager`` for the project
+``minigrad``, registers the built-in plugins from an explicit list, loads each
+third-party entry point of the group ``minigrad`` on its own (a broken one is
+recorded in ``failures`` and skipped, unless ``MINIGRAD_STRICT_PLUGINS=1``), and
+calls every plugin's ``minigrad_register_cells(register)``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import os
+import re
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from minigrad import hookspecs
+from minigrad.cells.base import Cell, SequenceModule
+from minigrad.errors import CellError, PluginError
+
+#: The built-in plugins, registered explicitly (not through entry points), in order.
+BUILTIN_PLUGINS = (
+    "minigrad.plugins.rnn",
+    "minigrad.plugins.lstm",
+    "minigrad.plugins.peephole_lstm",
+    "minigrad.plugins.coupled_lstm",
+    "minigrad.plugins.gru",
+    "minigrad.plugins.layernorm_lstm",
+    "minigrad.plugins.bidirectional",
+)
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class CellInfo:
+    """One registered cell: its class and where it came from."""
+
+    name: str
+    cls: type
+    plugin: str
+    distribution: str
+    version: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        """``"step"`` for a Cell, ``"sequence"`` for a SequenceModule."""
+        return "sequence" if issubclass(self.cls, SequenceModule) else "step"
+
+    @property
+    def summary(self) -> str:
+        """The first line of the class docstring."""
+        doc = inspect.getdoc(self.cls) or ""
+        return doc.strip().splitlines()[0] if doc.strip() else ""
+
+    @property
+    def state_layout(self) -> tuple[str, ...]:
+        """Names of the parts of the cell's state."""
+        return tuple(getattr(self.cls, "state_layout", ()))
+
+    def options(self) -> dict[str, Any]:
+        """The cell's options (keyword arguments of ``__init__``) and their defaults."""
+        return cell_options(self.cls)
+
+
+@dataclass(frozen=True)
+class PluginFailure:
+    """A plugin that could not be loaded or whose hook failed."""
+
+    plugin: str
+    distribution: str
+    version: str
+    error: str
+
+
+@dataclass
+class CellRegistry:
+    """Name -> ``CellInfo``, plus the plugins that failed to load."""
+
+    cells: dict[str, CellInfo] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    failures: list[PluginFailure] = field(default_factory=list)
+    plugin_manager: pluggy.PluginManager | None = None
+
+    # ------------------------------------------------------------ building
+    @classmethod
+    def load(
+        cls,
+        builtins: tuple[str, ...] = BUILTIN_PLUGINS,
+        entry_points: bool = True,
+        extra_plugins: tuple[Any, ...] = (),
+        strict: bool | None = None,
+    ) -> CellRegistry:
+        """Build a registry from the built-ins, entry points and ``extra_plugins``."""
+        if strict is None:
+            strict = os.environ.get("MINIGRAD_STRICT_PLUGINS", "") not in ("", "0")
+        registry = cls()
+        pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        pm.add_hookspecs(hookspecs)
+        registry.plugin_manager = pm
+        sources: dict[str, tuple[str, str]] = {}
+        version = _minigrad_version()
+        for module_name in builtins:
+            pm.register(importlib.import_module(module_name), name=module_name)
+            sources[module_name] = ("minigrad", version)
+        for plugin in extra_plugins:
+            name = getattr(plugin, "__name__", None) or repr(plugin)
+            pm.register(plugin, name=name)
+            sources[name] = ("(registered in code)", "")
+        if entry_points:
+            registry._load_entry_points(pm, sources, strict)
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(
+                f"a minigrad plugin defines a hook that does not exist: {exc}. "
+                "The only hook is minigrad_register_cells(register); check its spelling."
+            ) from exc
+        registry._call_hooks(pm, sources, strict)
+        return registry
+
+    def _load_entry_points(
+        self, pm: pluggy.PluginManager, sources: dict[str, tuple[str, str]], strict: bool
+    ) -> None:
+        for ep in metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP):
+            dist = getattr(ep, "dist", None)
+            dist_name = dist.metadata["Name"] if dist is not None else "?"
+            dist_version = dist.version if dist is not None else "?"
+            try:
+                plugin = ep.load()
+                pm.register(plugin, name=f"entry point '{ep.name}'")
+            except Exception as exc:
+                if strict:
+                    raise PluginError(
+                        f"plugin entry point '{ep.name}' ({ep.value}) from {dist_name} "
+                        f"{dist_version} failed to load: {type(exc).__name__}: {exc}"
+                    ) from exc
+                self.failures.append(
+                    PluginFailure(ep.name, dist_name, dist_version, f"{type(exc).__name__}: {exc}")
+                )
+                continue
+            sources[f"entry point '{ep.name}'"] = (dist_name, dist_version)
+
+    def _call_hooks(
+        self, pm: pluggy.PluginManager, sources: dict[str, tuple[str, str]], strict: bool
+    ) -> None:
+        # Each implementation is called on its own so that every cell can be
+        # attributed to its plugin and one failing hook does not hide the rest.
+        for impl in reversed(pm.hook.minigrad_register_cells.get_hookimpls()):
+            plugin_name = impl.plugin_name
+            dist, version = sources.get(plugin_name, ("?", "?"))
+
+            def register(name: str, cell_class: type, aliases: tuple[str, ...] = ()) -> None:
+                self.add(name, cell_class, plugin_name, dist, version, aliases)  # noqa: B023
+
+            try:
+                impl.function(register=register)
+            except Exception as exc:
+                if strict or isinstance(exc, PluginError):
+                    if isinstance(exc, PluginError):
+                        raise
+                    raise PluginError(
+                        f"plugin {plugin_name} ({dist} {version}): its minigrad_register_cells "
+                        f"hook raised {type(exc).__name__}: {exc}"
+                    ) from exc
+                self.failures.append(
+                    PluginFailure(plugin_name, dist, version, f"{type(exc).__name__}: {exc}")
+                )
+
+    def add(
+        self,
+        name: str,
+        cell_class: type,
+        plugin: str = "(code)",
+        distribution: str = "?",
+        version: str = "?",
+        aliases: tuple[str, ...] = (),
+    ) -> None:
+        """Register ``cell_class`` under ``name`` (and ``aliases``); what ``register`` calls."""
+        if not (isinstance(cell_class, type) and issubclass(cell_class, (Cell, SequenceModule))):
+            raise PluginError(
+                f"plugin {plugin} registered {name!r} as {cell_class!r}, which is not a subclass "
+                "of minigrad.cells.Cell (or SequenceModule)"
+            )
+        aliases = tuple(aliases)
+        for n in (name, *aliases):
+            if not isinstance(n, str) or not _NAME.match(n):
+                raise PluginError(
+                    f"plugin {plugin}: cell name {n!r} must be lowercase letters, digits and "
+                    "underscores, starting with a letter"
+                )
+            owner = self.cells.get(n) or self.cells.get(self.aliases.get(n, ""))
+            if owner is not None:
+                raise PluginError(
+                    f"cell name {n!r} is registered twice: by {owner.plugin} "
+                    f"({owner.distribution}) and by {plugin} ({distribution}); "
+                    "uninstall one of them or rename the cell"
+                )
+        self.cells[name] = CellInfo(name, cell_class, plugin, distribution, version, aliases)
+        for a in aliases:
+            self.aliases[a] = name
+
+    # --------------------------------------------------------------- lookup
+    def names(self) -> list[str]:
+        """Registered names (aliases excluded), sorted."""
+        return sorted(self.cells)
+
+    def get(self, name: str) -> CellInfo:
+        """The ``CellInfo`` for ``name`` or an alias; unknown names list close matches."""
+        key = self.aliases.get(name, name)
+        info = self.cells.get(key)
+        if info is None:
+            known = sorted([*self.cells, *self.aliases])
+            close = difflib.get_close_matches(str(name), known, n=3, cutoff=0.5)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise CellError(
+                f"unknown cell {name!r}.{hint} Available: {', '.join(self.names())}. "
+                "`minigrad cells` lists them with the plugins that provide them."
+            )
+        return info
+
+    def create(self, name: str, input_size: int, hidden_size: int, **options: Any) -> Any:
+        """Instantiate the cell ``name``; unknown options name the cell and its valid options."""
+        info = self.get(name)
+        valid = cell_options(info.cls)
+        accepts_any = any(
+            p.kind is inspect.Parameter.VAR_KEYWORD
+            for p in inspect.signature(info.cls.__init__).parameters.values()
+        )
+        unknown = [k for k in options if k not in valid]
+        if unknown and not accepts_any:
+            listed = ", ".join(f"{k}={v!r}" for k, v in valid.items()) or "none"
+            raise CellError(
+                f"cell {info.name!r} ({info.cls.__name__}) has no option "
+                f"{', '.join(repr(k) for k in unknown)}; valid options: {listed}"
+            )
+        return info.cls(input_size, hidden_size, **options)
+
+
+def cell_options(cls: type) -> dict[str, Any]:
+    """Keyword options of a cell class's ``__init__`` beyond input and hidden size."""
+    params = inspect.signature(cls.__init__).parameters
+    options = {}
+    for p in list(params.values())[1:]:
+        if p.name in ("input_size", "hidden_size") or p.kind in (
+            inspect.Parameter.VAR_POSITIONAL,
+            inspect.Parameter.VAR_KEYWORD,
+        ):
+            continue
+        options[p.name] = None if p.default is inspect.Parameter.empty else p.default
+    return options
+
+
+def _minigrad_version() -> str:
+    try:
+        return metadata.version("minigrad")
+    except metadata.PackageNotFoundError:
+        from minigrad import __version__
+
+        return __version__

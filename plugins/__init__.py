@@ -1,0 +1,1 @@
+"""Built-in cell plugins, installed as ``minigrad.plugins``."""
