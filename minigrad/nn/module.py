@@ -8,6 +8,9 @@ Module) as an attribute of a Module registers it, in assignment order, so
         def __init__(self):
             super().__init__()
             self.W = Parameter(np.zeros((3, 2), np.float32))
+
+A list of layers must go in ``nn.ModuleList`` (or ``nn.Sequential``): a plain
+list would hide their parameters, so assigning one raises a TypeError.
 """
 
 from __future__ import annotations
@@ -36,6 +39,14 @@ class Parameter(Tensor):
         return "Parameter" + super().__repr__().removeprefix("tensor")
 
 
+def _is_list_of_modules(value: Any) -> bool:
+    return (
+        isinstance(value, (list, tuple))
+        and len(value) > 0
+        and all(isinstance(v, Module) for v in value)
+    )
+
+
 class Module:
     """Base class of every layer and model.
 
@@ -56,6 +67,13 @@ class Module:
         if params is None:
             raise AttributeError(
                 f"{type(self).__name__}: call super().__init__() before assigning attributes"
+            )
+        if _is_list_of_modules(value):
+            # Their parameters would silently miss parameters(), state_dict() and the optimizer.
+            raise TypeError(
+                f"{type(self).__name__}.{name}: a plain {type(value).__name__} of Modules does "
+                "not register their parameters; wrap it: "
+                f"self.{name} = minigrad.nn.ModuleList([...])"
             )
         params.pop(name, None)
         self._modules.pop(name, None)
@@ -170,9 +188,7 @@ class Module:
         if mismatched:
             problems.append("shape mismatches: " + "; ".join(mismatched))
         if problems:
-            raise StateDictError(
-                f"{type(self).__name__}.load_state_dict: " + " | ".join(problems)
-            )
+            raise StateDictError(f"{type(self).__name__}.load_state_dict: " + " | ".join(problems))
         for k, p in own.items():
             if k in state:
                 value = state[k].data if isinstance(state[k], Tensor) else state[k]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.backend import get_array_module
+from minigrad.errors import DTypeError
 from minigrad.tensor import Tensor
 
 
@@ -16,6 +17,12 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
     """
     if isinstance(value, Tensor):
         return value
+    if isinstance(value, float) and like.data.dtype.kind in "iub":
+        # Casting to the tensor's dtype would silently truncate 0.5 to 0.
+        raise DTypeError(
+            f"cannot combine a {like.data.dtype} tensor with the float {value!r} without "
+            "truncating it; convert the tensor first, e.g. .astype('float32')"
+        )
     xp = get_array_module(like.data)
     return Tensor(xp.asarray(value, dtype=like.data.dtype))
 

@@ -94,6 +94,8 @@ class Pow(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved
         p = ctx.exponent
+        if p == 0:  # a^0 is constant; p * a^(p-1) would be 0 * inf = NaN at a = 0
+            return grad * 0
         return grad * (p * a ** (p - 1))
 
 
@@ -147,7 +149,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return abs(a)
+        return get_array_module(a).abs(a)  # the builtin ``abs`` is shadowed below
 
     @staticmethod
     def backward(ctx, grad):
@@ -270,4 +272,7 @@ def astype(a: Tensor, dtype: Any) -> Tensor:
     """The tensor converted to ``dtype``; gradients flow back converted to the old dtype."""
     if a.dtype == dtype:
         return a
+    if get_array_module(a.data).dtype(dtype).kind not in "fc":
+        # Integers and booleans carry no gradient: the result is a constant, cut from the graph.
+        return Tensor(a.data.astype(dtype))
     return AsType.apply(a, dtype=dtype)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, to_device
 from minigrad.errors import DTypeError, ShapeError
@@ -69,6 +71,8 @@ def cross_entropy(
     targets that are not ``ignore_index``), "sum" or "none".
     """
     t = as_array(targets)
+    if isinstance(t, (list, tuple)):
+        t = np.asarray(t)  # plain class indices; moved to the logits' device below
     if not hasattr(t, "dtype") or t.dtype.kind not in "iu":
         kind = getattr(t, "dtype", type(t).__name__)
         raise DTypeError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from minigrad.autograd.function import Function
@@ -50,7 +51,7 @@ class Mean(Function):
     def forward(ctx, a, axis, keepdims):
         z = a.mean(axis=axis, keepdims=keepdims)
         ctx.in_shape, ctx.axis, ctx.keepdims = a.shape, axis, keepdims
-        ctx.n = a.size // max(z.size, 1) if a.size else 1
+        ctx.n = a.size // builtins.max(z.size, 1) if a.size else 1  # ``max`` is shadowed
         return z
 
     @staticmethod
@@ -78,7 +79,8 @@ class Max(Function):
     def backward(ctx, grad):
         a, z = ctx.saved
         mask = a == z
-        counts = mask.sum(axis=ctx.axis, keepdims=True)
+        # Counted in the gradient's dtype: an integer count would promote float32 to float64.
+        counts = mask.sum(axis=ctx.axis, keepdims=True, dtype=grad.dtype)
         g = _expand(grad, ctx.in_shape, ctx.axis, ctx.keepdims)
         return mask * (g / counts)
 
