@@ -174,7 +174,8 @@ class Tensor:
                     "grad= with the same shape"
                 )
             return xp.ones_like(self.data)
-        g = grad.data if isinstance(grad, Tensor) else xp.asarray(grad, dtype=self.dtype)
+        # The seed is only a direction: give it the tensor's dtype so gradients keep it.
+        g = xp.asarray(grad.data if isinstance(grad, Tensor) else grad, dtype=self.dtype)
         if g.shape != self.shape:
             raise ShapeError(f"backward(grad=...) got shape {g.shape} for a tensor of {self.shape}")
         return g

@@ -23,6 +23,12 @@ def as_tensor(value: Any, like: Tensor) -> Tensor:
             f"cannot combine a {like.data.dtype} tensor with the float {value!r} without "
             "truncating it; convert the tensor first, e.g. .astype('float32')"
         )
+    dtype = getattr(value, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and dtype != like.data.dtype:
+        raise DTypeError(
+            f"cannot combine a {like.data.dtype} tensor with a {dtype} array: minigrad never "
+            f"mixes float dtypes silently; convert the array with .astype('{like.data.dtype}')"
+        )
     xp = get_array_module(like.data)
     return Tensor(xp.asarray(value, dtype=like.data.dtype))
 
