@@ -9,7 +9,7 @@
 """
 
 from minigrad.tensor import Tensor, grad, tensor  # isort: skip  (ops bind methods to it)
-from minigrad import nn, ops, optim
+from minigrad import fused, nn, ops, optim
 from minigrad.autograd import (
     Function,
     debug_mode,

@@ -83,7 +83,7 @@ def check_sequence(cell: Any, inputs: Any, lengths: Any, who: str) -> np.ndarray
         )
     if lengths is None:
         return None
-    lens = np.asarray(backend.to_numpy(getattr(lengths, "data", lengths)))
+    lens = np.asarray(backend.to_numpy(lengths.data if isinstance(lengths, Tensor) else lengths))
     if lens.shape != (batch,) or lens.dtype.kind not in "iu":
         raise ShapeError(
             f"{who}: lengths must be {batch} integers (one per example), got "
@@ -146,13 +146,12 @@ def dynamic_rnn(
 def reverse_sequences(inputs: Tensor, lengths: np.ndarray | None) -> Tensor:
     """Reverse each ``[B, T, F]`` sequence within its own length (padding stays at the end)."""
     batch, steps = inputs.shape[:2]
+    xp = backend.get_array_module(inputs.data)
     if lengths is None:
-        index = np.arange(steps - 1, -1, -1)
-        return ops.getitem(inputs, (slice(None), index))
+        return ops.getitem(inputs, (slice(None), xp.arange(steps - 1, -1, -1)))
     t = np.arange(steps)[None, :]
     lens = lengths[:, None]
     index = np.where(t < lens, lens - 1 - t, t)
-    xp = backend.get_array_module(inputs.data)
     rows = xp.asarray(np.arange(batch)[:, None])
     return ops.getitem(inputs, (rows, xp.asarray(index)))
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 import minigrad as mg
 from minigrad.cells import Cell
-from minigrad.nn import Parameter
+
+from ._init import check_float_dtype, uniform_parameter
 
 ACTIVATIONS = {"tanh": mg.tanh, "relu": mg.relu, "sigmoid": mg.sigmoid}
 
@@ -27,6 +27,11 @@ class BasicRNNCell(Cell):
     may be "tanh" (default), "relu" or "sigmoid". Initialisation:
     U(-1/sqrt(H), 1/sqrt(H)) for every parameter, as PyTorch's ``nn.RNN``.
     State layout: ``s`` (one Tensor [B, H]).
+
+    ``fused=True`` (the default) runs whole sequences (``dynamic_rnn``,
+    ``nn.RNN``) through one op of ``minigrad.fused`` with a hand-written
+    backward; ``fused=False`` runs the composed step above, the readable
+    reference the fused op is tested against. Single steps always use it.
     """
 
     state_layout = ("s",)
@@ -36,24 +41,25 @@ class BasicRNNCell(Cell):
         input_size: int,
         hidden_size: int,
         activation: str = "tanh",
+        fused: bool = True,
         *,
         dtype: Any = np.float32,
         device: str = "cpu",
         rng: Any = None,
     ) -> None:
+        dtype = check_float_dtype(dtype, "BasicRNNCell")
         super().__init__(input_size, hidden_size, dtype=dtype, device=device)
+        self.fused = bool(fused)
         if activation not in ACTIVATIONS:
             raise mg.CellError(
                 f"BasicRNNCell: activation must be one of {', '.join(ACTIVATIONS)}, "
                 f"got {activation!r}"
             )
         self.activation = activation
-        bound = 1.0 / math.sqrt(hidden_size)
-        gen = rng or mg.backend.default_rng(device)
+        gen = rng if rng is not None else mg.backend.default_rng(device)
 
-        def uniform(*shape: int) -> Parameter:
-            values = gen.uniform(-bound, bound, size=shape).astype(dtype)
-            return Parameter(mg.backend.to_device(values, device))
+        def uniform(*shape: int) -> mg.nn.Parameter:
+            return uniform_parameter(shape, hidden_size, dtype=dtype, device=device, rng=gen)
 
         self.U = uniform(input_size, hidden_size)
         self.W = uniform(hidden_size, hidden_size)
@@ -63,6 +69,18 @@ class BasicRNNCell(Cell):
         """s_t = act(x_t @ U + s_{t-1} @ W + b); the output is s_t."""
         s = ACTIVATIONS[self.activation](x_t @ self.U + state @ self.W + self.b)
         return s, s
+
+    def forward_sequence(self, inputs: mg.Tensor, state: mg.Tensor, lengths: Any) -> Any:
+        """The whole sequence in one fused op (``fused=True``), else the composed steps."""
+        if not self.fused:
+            return mg.rnn.unroll(self, inputs, state, lengths)
+        return mg.fused.rnn_sequence(
+            inputs, state, self.U, self.W, self.b, lengths, activation=self.activation
+        )
+
+    def extra_repr(self) -> str:
+        """Sizes and the activation."""
+        return f"{super().extra_repr()}, activation={self.activation!r}"
 
 
 @mg.hookimpl
