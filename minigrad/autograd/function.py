@@ -131,11 +131,11 @@ def _check_compatible(cls: type[Function], inputs: tuple[Tensor, ...]) -> None:
 
 
 def _shape_error(cls: type[Function], inputs: tuple[Tensor, ...], exc: Exception) -> Exception:
-    """Turn NumPy's shape complaint into one that names the op and every shape."""
+    """Turn NumPy's complaint (almost always about shapes) into one naming the op and shapes."""
     if isinstance(exc, ShapeError):
         return exc
     shapes = ", ".join(str(tuple(t.shape)) for t in inputs)
-    return ShapeError(f"{cls.name()}: inputs of shapes {shapes} do not fit: {exc}")
+    return ShapeError(f"{cls.name()}: failed on inputs of shapes {shapes}: {exc}")
 
 
 def caller_location() -> str:

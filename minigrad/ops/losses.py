@@ -68,7 +68,9 @@ def cross_entropy(
 
     ``logits`` has shape ``[..., C]`` (e.g. ``[B, T, vocab]``) and ``targets``
     the same shape without the last axis. ``reduction`` is "mean" (over the
-    targets that are not ``ignore_index``), "sum" or "none".
+    targets that are not ``ignore_index``), "sum" or "none". If every target
+    is ignored, "mean" returns 0 with a zero gradient (PyTorch returns NaN):
+    an all-padding batch then cannot poison training.
     """
     t = as_array(targets)
     if isinstance(t, (list, tuple)):
