@@ -87,6 +87,7 @@ class CellRegistry:
     cells: dict[str, CellInfo] = field(default_factory=dict)
     aliases: dict[str, str] = field(default_factory=dict)
     failures: list[PluginFailure] = field(default_factory=list)
+    third_party: set[str] = field(default_factory=set)
     plugin_manager: pluggy.PluginManager | None = None
 
     # ------------------------------------------------------------ building
@@ -114,15 +115,9 @@ class CellRegistry:
             name = getattr(plugin, "__name__", None) or repr(plugin)
             pm.register(plugin, name=name)
             sources[name] = ("(registered in code)", "")
+        _check_hooks(pm)  # the built-ins and in-code plugins must be right: raise
         if entry_points:
             registry._load_entry_points(pm, sources, strict)
-        try:
-            pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(
-                f"a minigrad plugin defines a hook that does not exist: {exc}. "
-                "The only hook is minigrad_register_cells(register); check its spelling."
-            ) from exc
         registry._call_hooks(pm, sources, strict)
         return registry
 
@@ -133,9 +128,15 @@ class CellRegistry:
             dist = getattr(ep, "dist", None)
             dist_name = dist.metadata["Name"] if dist is not None else "?"
             dist_version = dist.version if dist is not None else "?"
+            plugin_name = f"entry point '{ep.name}'"
             try:
                 plugin = ep.load()
-                pm.register(plugin, name=f"entry point '{ep.name}'")
+                pm.register(plugin, name=plugin_name)
+                try:
+                    _check_hooks(pm)
+                except PluginError:
+                    pm.unregister(name=plugin_name)
+                    raise
             except Exception as exc:
                 if strict:
                     raise PluginError(
@@ -146,16 +147,19 @@ class CellRegistry:
                     PluginFailure(ep.name, dist_name, dist_version, f"{type(exc).__name__}: {exc}")
                 )
                 continue
-            sources[f"entry point '{ep.name}'"] = (dist_name, dist_version)
+            sources[plugin_name] = (dist_name, dist_version)
+            self.third_party.add(plugin_name)
 
     def _call_hooks(
         self, pm: pluggy.PluginManager, sources: dict[str, tuple[str, str]], strict: bool
     ) -> None:
-        # Each implementation is called on its own so that every cell can be
-        # attributed to its plugin and one failing hook does not hide the rest.
-        for impl in reversed(pm.hook.minigrad_register_cells.get_hookimpls()):
+        # Each implementation is called on its own, in registration order (the
+        # built-ins first), so that every cell is attributed to its plugin and
+        # one failing third-party hook does not hide the rest.
+        for impl in pm.hook.minigrad_register_cells.get_hookimpls():
             plugin_name = impl.plugin_name
             dist, version = sources.get(plugin_name, ("?", "?"))
+            before = (dict(self.cells), dict(self.aliases))
 
             def register(name: str, cell_class: type, aliases: tuple[str, ...] = ()) -> None:
                 self.add(name, cell_class, plugin_name, dist, version, aliases)  # noqa: B023
@@ -163,13 +167,20 @@ class CellRegistry:
             try:
                 impl.function(register=register)
             except Exception as exc:
-                if strict or isinstance(exc, PluginError):
+                # Our own validation errors are fatal for built-in and in-code
+                # plugins (a bug to fix now) and in strict mode; an installed
+                # plugin's mistakes are reported and the plugin is skipped.
+                fatal = strict or (
+                    isinstance(exc, PluginError) and plugin_name not in self.third_party
+                )
+                if fatal:
                     if isinstance(exc, PluginError):
                         raise
                     raise PluginError(
                         f"plugin {plugin_name} ({dist} {version}): its minigrad_register_cells "
                         f"hook raised {type(exc).__name__}: {exc}"
                     ) from exc
+                self.cells, self.aliases = before  # none of its cells half-registered
                 self.failures.append(
                     PluginFailure(plugin_name, dist, version, f"{type(exc).__name__}: {exc}")
                 )
@@ -242,6 +253,17 @@ class CellRegistry:
                 f"{', '.join(repr(k) for k in unknown)}; valid options: {listed}"
             )
         return info.cls(input_size, hidden_size, **options)
+
+
+def _check_hooks(pm: pluggy.PluginManager) -> None:
+    """Raise ``PluginError`` if a registered plugin implements a hook that does not exist."""
+    try:
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(
+            f"a minigrad plugin defines a hook that does not exist: {exc}. "
+            "The only hook is minigrad_register_cells(register); check its spelling."
+        ) from exc
 
 
 def cell_options(cls: type) -> dict[str, Any]:
