@@ -1,0 +1,1 @@
+"""Lesson content, runner and grader, installed as ``minigrad.lessons``."""

@@ -1,0 +1,1 @@
+"""The ``minigrad`` command line: parsing and printing on top of the library."""

@@ -1,0 +1,95 @@
+"""The ``minigrad`` command: one argparse parser, one module per subcommand.
+
+Each subcommand lives in its own module ``minigrad/cli/<name>.py``, which
+exposes ``add_parser(subparsers)``. That function registers the subcommand on
+the argparse ``subparsers`` object, declares its options and sets ``func`` to
+a callable ``run(args) -> int`` returning the exit code::
+
+    def add_parser(subparsers) -> None:
+        parser = subparsers.add_parser("hello", help="say hello")
+        parser.add_argument("--name", default="world")
+        parser.set_defaults(func=run)
+
+To add a subcommand:
+
+1. write the module ``minigrad/cli/<name>.py`` as above;
+2. add ``"<name>"`` to ``SUBCOMMANDS`` below (its position is its place in
+   ``minigrad --help``).
+
+The command line is minigrad's outermost layer: it parses, calls the library
+and prints. Errors the library raises on purpose (``MinigradError``) become one
+red line on stderr and exit code 2 instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from minigrad.errors import MinigradError
+
+#: Subcommand modules under ``minigrad.cli``, in the order ``--help`` lists them.
+SUBCOMMANDS: list[str] = [
+    "learn",
+    "demo",
+    "cells",
+    "check_cell",
+    "generate",
+]
+
+#: Exit code for a usage error or an error minigrad raised on purpose.
+EXIT_ERROR = 2
+#: Exit code after Ctrl-C, as a shell reports a process ended by SIGINT.
+EXIT_INTERRUPTED = 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``minigrad`` parser with every subcommand in ``SUBCOMMANDS`` registered."""
+    from minigrad import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="minigrad",
+        description="minigrad: a small, readable autograd engine for learning recurrent networks.",
+    )
+    parser.add_argument("--version", action="version", version=f"minigrad {__version__}")
+    subparsers = parser.add_subparsers(title="commands", dest="command", metavar="COMMAND")
+    for name in SUBCOMMANDS:
+        module = importlib.import_module(f"minigrad.cli.{name}")
+        module.add_parser(subparsers)
+    return parser
+
+
+def print_error(message: str) -> None:
+    """Print ``message`` as one red line on stderr (no rich markup is interpreted)."""
+    # soft_wrap: one line however long, so the message is easy to grep and copy.
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console.print(Text(f"error: {message}", style="bold red"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``minigrad`` command with ``argv`` (default: ``sys.argv[1:]``).
+
+    Returns the exit code: 0 on success, 2 for a usage error or a
+    ``MinigradError``, 130 after Ctrl-C.
+    """
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits on --help, --version and bad usage
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        return int(func(args) or 0)
+    except MinigradError as exc:
+        print_error(str(exc))
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print_error("interrupted")
+        return EXIT_INTERRUPTED

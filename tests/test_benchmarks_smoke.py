@@ -1,0 +1,53 @@
+"""The core benchmark runs and reports what it promises (no timing is asserted)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKLOADS = ["mul", "matmul", "mlp_step"]
+
+
+def test_bench_core_quick_prints_a_table_and_writes_json(tmp_path: Path) -> None:
+    report_path = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "benchmarks/bench_core.py", "--quick", "--json", str(report_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("workload"))
+    for column in ("minigrad us", "numpy us", "overhead us", "ratio"):
+        assert column in lines[header]
+    rows = [line.split()[0] for line in lines[header + 2 : header + 2 + len(WORKLOADS)]]
+    assert rows == WORKLOADS
+    assert any(line.startswith("goal (mul): overhead <= 2 us and ratio < 3x") for line in lines)
+
+    report = json.loads(report_path.read_text())
+    assert report["quick"] is True
+    assert [r["name"] for r in report["results"]] == WORKLOADS
+    for r in report["results"]:
+        assert r["minigrad_us"] > 0 and r["numpy_us"] > 0
+        assert abs(r["overhead_us"] - (r["minigrad_us"] - r["numpy_us"])) < 1e-9
+        assert abs(r["ratio"] - r["minigrad_us"] / r["numpy_us"]) < 1e-9
+    goal = report["goal"]
+    mul = report["results"][0]
+    assert goal["case"] == "mul" and goal["max_overhead_us"] == 2.0 and goal["max_ratio"] == 3.0
+    assert goal["met"] == (mul["overhead_us"] <= 2.0 and mul["ratio"] < 3.0)
+
+
+def test_bench_core_rejects_unknown_options() -> None:
+    result = subprocess.run(
+        [sys.executable, "benchmarks/bench_core.py", "--no-such-option"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2 and "unrecognized arguments" in result.stderr
