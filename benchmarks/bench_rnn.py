@@ -311,6 +311,7 @@ def _timed(fn: Callable) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table (see the module docstring)."""
+    mg.backend.keep_freed_memory()  # as the minigrad command does; see its docstring
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny sizes, a smoke run")
     parser.add_argument("--workloads", default="W1,W2,W3,W4")

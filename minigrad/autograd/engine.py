@@ -58,16 +58,16 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
     once every consumer of its output has been visited.
     """
     order: list[Function] = []
-    visited: set[int] = set()
+    visited: set[Function] = set()
     stack: list[tuple[Function, bool]] = [(root, False) for root in roots]
     while stack:
         node, inputs_done = stack.pop()
         if inputs_done:
             order.append(node)
             continue
-        if id(node) in visited:
+        if node in visited:
             continue
-        visited.add(id(node))
+        visited.add(node)
         stack.append((node, True))
         if node.inputs is None:
             raise GraphError(
@@ -77,7 +77,7 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
             )
         for t in node.inputs:
             child = t._ctx
-            if child is not None and id(child) not in visited:
+            if child is not None and child not in visited:
                 stack.append((child, False))
     return order
 
@@ -94,51 +94,32 @@ def run_backward(
     ``.grad``. With ``wrt`` (a list of tensors, leaves or not) nothing is
     accumulated and the gradients with respect to those tensors are returned.
     """
-    from minigrad.autograd.function import check_finite
-
-    grads: dict[int, Any] = {}
-    wanted = {id(t): i for i, t in enumerate(wrt)} if wrt is not None else None
-    found: list[Any] = [None] * len(wrt) if wrt is not None else []
+    # d(roots)/d(output of node), summed over every consumer seen so far.
+    grads: dict[Function, Any] = {}
+    leaf_grads: dict[Tensor, Any] = {}
     # Non-leaf tensors asked for in ``wrt`` are found through the node that made them.
-    wanted_nodes: dict[int, list[tuple[int, int]]] = {}
+    wanted_nodes: dict[Function, list[tuple[int, int]]] = {}
+    found: list[Any] = [None] * len(wrt or ())
     for i, t in enumerate(wrt or ()):
         if t._ctx is not None:
-            wanted_nodes.setdefault(id(t._ctx), []).append((i, t._index))
-
-    def deliver(t: Tensor, g: Any) -> None:
-        if g.shape != t.data.shape:
-            g = unbroadcast(g, t.data.shape)
-        node = t._ctx
-        if node is not None:
-            key = id(node)
-            if node.n_outputs == 1:
-                grads[key] = g if key not in grads else grads[key] + g
-            else:  # one slot per output of a multi-output op (split, unstack)
-                slots = grads.setdefault(key, [None] * node.n_outputs)
-                k = t._index
-                slots[k] = g if slots[k] is None else slots[k] + g
-        elif wanted is not None:
-            i = wanted.get(id(t))
-            if i is not None:
-                found[i] = g if found[i] is None else found[i] + g
-        else:
-            # A copy, so that two leaves never share one gradient array.
-            t.grad = g.copy() if t.grad is None else t.grad + g
+            wanted_nodes.setdefault(t._ctx, []).append((i, t._index))
 
     for root, g in zip(roots, root_grads):
-        deliver(root, g)
-    nodes = topological_order([r._ctx for r in roots if r._ctx is not None])
+        _deliver(root, g, grads, leaf_grads)
+    order = topological_order([r._ctx for r in roots if r._ctx is not None])
 
-    for node in reversed(nodes):
-        g = grads.pop(id(node), None)
+    debug = flags.debug
+    for node in reversed(order):
+        g = grads.pop(node, None)
         if g is None:
             continue
         if node.n_outputs > 1:
             g = _fill_missing(node, g)
-        for i, k in wanted_nodes.get(id(node), ()):
-            found[i] = g[k] if node.n_outputs > 1 else g
+        if wanted_nodes and node in wanted_nodes:
+            for i, k in wanted_nodes[node]:
+                found[i] = g[k] if node.n_outputs > 1 else g
         inputs = node.inputs
-        if inputs is None or node.saved is None:
+        if node.saved is None:
             raise GraphError(
                 f"backward through '{node.name()}' a second time: the graph was freed. "
                 "Pass retain_graph=True to the first backward()."
@@ -146,17 +127,61 @@ def run_backward(
         in_grads = node.backward(node, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
-        if flags.debug:
-            for gi in in_grads:
-                if gi is not None:
-                    check_finite(gi, node.name(), inputs, "gradient (backward)")
+        if debug:
+            _check_grads(node, inputs, in_grads)
         for t, gi in zip(inputs, in_grads):
-            if gi is not None and t.requires_grad:
-                deliver(t, gi)
+            if gi is None or not t.requires_grad:
+                continue
+            child = t._ctx
+            # The common case inline (one consumer's gradient for a
+            # single-output node, no broadcasting); ``_deliver`` does the rest.
+            if child is not None and child.n_outputs == 1 and gi.shape == t.data.shape:
+                prev = grads.get(child)
+                grads[child] = gi if prev is None else prev + gi
+            else:
+                _deliver(t, gi, grads, leaf_grads)
         if not retain_graph:
             node.saved = None
             node.inputs = None
-    return found if wrt is not None else None
+
+    if wrt is not None:
+        for i, t in enumerate(wrt):
+            if t._ctx is None:
+                found[i] = leaf_grads.get(t)
+        return found
+    for t, g in leaf_grads.items():
+        # A copy, so that a leaf's .grad never shares memory with another
+        # leaf's or with the caller's seed gradient (Add passes it through).
+        t.grad = g.copy() if t.grad is None else t.grad + g
+    return None
+
+
+def _deliver(t: Tensor, g: Any, grads: dict, leaf_grads: dict) -> None:
+    """Add ``g`` (a gradient for tensor ``t``) to what ``t`` has received so far."""
+    if g.shape != t.data.shape:
+        g = unbroadcast(g, t.data.shape)
+    node = t._ctx
+    if node is None:
+        prev = leaf_grads.get(t)
+        leaf_grads[t] = g if prev is None else prev + g
+    elif node.n_outputs == 1:
+        prev = grads.get(node)
+        grads[node] = g if prev is None else prev + g
+    else:  # one slot per output of a multi-output op (split, unstack)
+        slots = grads.get(node)
+        if slots is None:
+            slots = grads[node] = [None] * node.n_outputs
+        k = t._index
+        slots[k] = g if slots[k] is None else slots[k] + g
+
+
+def _check_grads(node: Function, inputs: Sequence[Tensor], in_grads: tuple) -> None:
+    """Debug mode: refuse a NaN or Inf produced by ``node``'s backward."""
+    from minigrad.autograd.function import check_finite
+
+    for gi in in_grads:
+        if gi is not None:
+            check_finite(gi, node.name(), inputs, "gradient (backward)")
 
 
 def _fill_missing(node: Function, slots: list[Any]) -> tuple[Any, ...]:

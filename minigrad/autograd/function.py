@@ -50,9 +50,9 @@ class Function:
         self.saved = arrays
 
     @property
-    def needs_input_grad(self) -> tuple[bool, ...]:
+    def needs_input_grad(self) -> list[bool]:
         """Which inputs want a gradient, so ``backward`` can skip useless work."""
-        return tuple(t.requires_grad for t in self.inputs or ())
+        return [t.requires_grad for t in self.inputs or ()]
 
     @staticmethod
     def forward(ctx: Function, *arrays: Any, **params: Any) -> Any:
@@ -72,11 +72,21 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Tensor, **params: Any) -> Tensor:
         """Run the op on Tensors and record it in the graph when needed."""
-        if len(inputs) > 1:
-            _check_compatible(cls, inputs)
         ctx = cls()
         try:
-            out = cls.forward(ctx, *[t.data for t in inputs], **params)
+            # One and two inputs are nearly every op; spelling them out saves
+            # building an argument list on the hottest path of the library.
+            n = len(inputs)
+            if n == 1:
+                out = cls.forward(ctx, inputs[0].data, **params)
+            elif n == 2:
+                a, b = inputs[0].data, inputs[1].data
+                if type(a) is not type(b) or a.dtype is not b.dtype:
+                    _check_compatible(cls, inputs)
+                out = cls.forward(ctx, a, b, **params)
+            else:
+                _check_compatible(cls, inputs)
+                out = cls.forward(ctx, *[t.data for t in inputs], **params)
         except ValueError as exc:
             raise _shape_error(cls, inputs, exc) from exc
         if type(out) is tuple:
@@ -114,7 +124,7 @@ def _wrap_outputs(
 
 
 def _check_compatible(cls: type[Function], inputs: tuple[Tensor, ...]) -> None:
-    """Refuse inputs on different devices or with different dtypes."""
+    """Refuse inputs on different devices or with different dtypes (equal dtypes pass)."""
     first = inputs[0].data
     for t in inputs[1:]:
         other = t.data

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from minigrad import backend
 from minigrad.errors import MinigradError
 
 #: Subcommand modules under ``minigrad.cli``, in the order ``--help`` lists them.
@@ -85,6 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if func is None:
         parser.print_help()
         return EXIT_ERROR
+    # Training frees and re-allocates its graph every step; keep that memory
+    # in the process instead of page-faulting it back in (backend.keep_freed_memory).
+    backend.keep_freed_memory()
     try:
         return int(func(args) or 0)
     except MinigradError as exc:

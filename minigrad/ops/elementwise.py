@@ -50,7 +50,8 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved
-        return grad * b, grad * a
+        need_a, need_b = ctx.needs_input_grad
+        return (grad * b if need_a else None), (grad * a if need_b else None)
 
 
 class Div(Function):
@@ -66,7 +67,7 @@ class Div(Function):
     def backward(ctx, grad):
         b, z = ctx.saved
         ga = grad / b
-        return ga, -ga * z
+        return ga, (-ga * z if ctx.needs_input_grad[1] else None)
 
 
 class Neg(Function):
