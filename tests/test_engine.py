@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-import weakref
 import sys
+import weakref
 
 import numpy as np
 import pytest
