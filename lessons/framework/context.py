@@ -1,0 +1,175 @@
+"""What a step function receives: ``LessonContext`` (config, seeds, shared state, output).
+
+A step is ``def run(ctx: LessonContext) -> result``. Through ``ctx`` it reads
+the lesson's config, gets seeded random generators, leaves objects for later
+steps in ``ctx.state``, reports numbers for the ``--json`` summary, and shows
+progress bars and live charts that work the same in a terminal, in a pipe
+(``--auto``) and in a test's recording console.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+from minigrad.lessons.framework.chart import LineChart
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+from minigrad.errors import MinigradError
+
+#: Keys of the JSON summary the runner fills itself; ``report`` may not use them.
+RESERVED_KEYS = ("lesson", "title", "status", "seed", "device", "config", "steps")
+
+
+class Tracker:
+    """A progress bar, optionally with a live chart under it (see ``LessonContext.track``)."""
+
+    def __init__(
+        self,
+        console: Console,
+        total: int,
+        description: str,
+        chart: LineChart | None,
+        quiet: bool,
+    ) -> None:
+        self.console = console
+        self.chart = chart
+        self.quiet = quiet
+        self.progress = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        )
+        self.task = self.progress.add_task(description, total=total)
+        self._live: Live | None = None
+
+    def _renderable(self) -> RenderableType:
+        if self.chart is None:
+            return self.progress
+        return Group(self.progress, self.chart)
+
+    def advance(self, steps: int = 1) -> None:
+        """Move the bar ``steps`` forward."""
+        self.progress.advance(self.task, steps)
+
+    def describe(self, description: str) -> None:
+        """Change the text in front of the bar (e.g. ``"epoch 3/10"``)."""
+        self.progress.update(self.task, description=description)
+
+    def reset(self, total: int, description: str | None = None) -> None:
+        """Start the bar again at zero with a new ``total``."""
+        self.progress.reset(self.task, total=total, description=description or "")
+
+    def __enter__(self) -> Tracker:
+        if not self.quiet:
+            self._live = Live(
+                get_renderable=self._renderable,
+                console=self.console,
+                refresh_per_second=4,
+                transient=False,
+            )
+            self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.stop()
+            self._live = None
+            if not self.console.is_terminal:  # rich ends the last line only on terminals
+                self.console.line()
+
+
+class LessonContext:
+    """Everything a step function may use; one context lives for one run of a lesson.
+
+    Attributes: ``lesson``, ``config`` (the lesson's config dataclass),
+    ``seed``, ``device`` ("cpu" or "cuda"), ``console``, ``auto``, ``state``
+    (a namespace where steps leave objects for later steps), ``results``
+    (step id -> what its ``run`` returned), ``summary`` (what ``report``
+    stored), ``charts`` (charts made with ``chart``, written by ``--plot``).
+    """
+
+    def __init__(
+        self,
+        lesson: Any,
+        config: Any,
+        console: Console,
+        *,
+        seed: int = 0,
+        device: str = "cpu",
+        auto: bool = False,
+    ) -> None:
+        self.lesson = lesson
+        self.config = config
+        self.console = console
+        self.seed = int(seed)
+        self.device = device
+        self.auto = auto
+        self.state = SimpleNamespace()
+        self.results: dict[str, Any] = {}
+        self.summary: dict[str, Any] = {}
+        self.charts: list[LineChart] = []
+        #: True while the runner replays earlier steps without showing them.
+        self.quiet = False
+
+    def rng(self, stream: str) -> np.random.Generator:
+        """A NumPy generator for ``stream``, fixed by ``(seed, stream)``.
+
+        Each purpose gets its own stream ("data", "init", ...), so a step gives
+        the same numbers whether it runs first, after going back, or on resume.
+        """
+        return np.random.default_rng([self.seed, zlib.crc32(stream.encode("utf-8"))])
+
+    def report(self, key: str, value: Any) -> None:
+        """Put ``value`` under ``key`` in the ``--json`` summary (JSON-friendly values)."""
+        if key in RESERVED_KEYS:
+            raise MinigradError(
+                f"lesson {self.lesson.number}: report key {key!r} is reserved for the runner "
+                f"({', '.join(RESERVED_KEYS)}); pick another name"
+            )
+        self.summary[key] = value
+
+    def chart(self, title: str = "", **options: Any) -> LineChart:
+        """A new ``LineChart`` that ``--plot FILE.png`` will also draw with matplotlib."""
+        chart = LineChart(title, **options)
+        self.charts.append(chart)
+        return chart
+
+    @contextmanager
+    def track(
+        self, total: int, description: str = "", chart: LineChart | None = None
+    ) -> Iterator[Tracker]:
+        """A progress bar (and live ``chart`` under it) for a loop of ``total`` items.
+
+        ``with ctx.track(n, "training", chart) as bar: ... bar.advance()``. In a
+        terminal it redraws a few times a second; elsewhere (pipes, tests) it
+        prints its final state once.
+        """
+        with Tracker(self.console, total, description, chart, self.quiet) as tracker:
+            yield tracker
+
+    def print(self, *renderables: Any) -> None:
+        """Print to the lesson's console (nothing while the runner replays quietly)."""
+        if not self.quiet:
+            self.console.print(*renderables)
+
+    def note(self, message: str) -> None:
+        """Print a dim one-line remark."""
+        self.print(Text(message, style="dim"))

@@ -1,0 +1,327 @@
+"""``LessonRunner``: walks a person through a lesson, one step at a time.
+
+For each step it shows the explanation (Markdown), the code that runs (its real
+source, syntax-highlighted), runs it and shows the result. Between steps it
+waits for a key: Enter goes on, ``b`` goes back (to re-read a step; its result
+is shown again, not recomputed), ``q`` quits and remembers the furthest step
+reached. In auto mode it runs every step without waiting. Ctrl-C stops
+cleanly: the progress is saved and the summary written with status
+"interrupted".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from minigrad.lessons.framework.context import LessonContext
+from minigrad.lessons.framework.lesson import Lesson, Step
+from minigrad.lessons.framework.plot import require_matplotlib, save_png
+from minigrad.lessons.framework.progress import LessonProgress, ProgressStore
+from rich.console import Console, Group
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.panel import Panel
+from rich.pretty import Pretty
+from rich.rule import Rule
+from rich.syntax import Syntax
+from rich.table import Table
+from rich.text import Text
+
+import minigrad as mg
+from minigrad.errors import MinigradError
+
+#: Exit status after Ctrl-C (what a shell reports for SIGINT).
+EXIT_INTERRUPTED = 130
+KEYS_HELP = "[bold]Enter[/] next · [bold]b[/] back · [bold]q[/] quit"
+
+
+@dataclass
+class RunResult:
+    """How a run ended: ``status`` is "completed", "quit" or "interrupted"."""
+
+    status: str
+    summary: dict[str, Any] = field(default_factory=dict)
+    next_step: int = 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 for completed or quit, 130 after Ctrl-C."""
+        return EXIT_INTERRUPTED if self.status == "interrupted" else 0
+
+
+def _json_default(value: Any) -> Any:
+    """Make NumPy (and CuPy) scalars and arrays JSON-serialisable."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot write {type(value).__name__} to the JSON summary")
+
+
+class LessonRunner:
+    """Run ``lesson`` on ``console`` (pass ``Console(record=True)`` to capture the output).
+
+    ``auto`` runs every step without prompts. ``json_path`` receives the
+    summary at the end (also after ``q`` or Ctrl-C). ``plot_path`` receives
+    the lesson's charts as a PNG (needs matplotlib). ``input_fn(prompt)``
+    reads a key line (default: ``console.input``); tests pass a scripted one.
+    ``start_at`` (a step id) replays the steps before it quietly and starts
+    there; ``restart`` ignores the saved progress.
+    """
+
+    def __init__(
+        self,
+        lesson: Lesson,
+        console: Console,
+        *,
+        config: Any = None,
+        auto: bool = False,
+        json_path: str | Path | None = None,
+        seed: int = 0,
+        device: str = "cpu",
+        plot_path: str | Path | None = None,
+        input_fn: Callable[[str], str] | None = None,
+        store: ProgressStore | None = None,
+        start_at: str | None = None,
+        restart: bool = False,
+    ) -> None:
+        self.lesson = lesson
+        self.console = console
+        self.config = config if config is not None else lesson.make_config()
+        self.auto = auto
+        self.json_path = Path(json_path) if json_path is not None else None
+        self.plot_path = Path(plot_path) if plot_path is not None else None
+        if self.plot_path is not None:
+            require_matplotlib(self.plot_path)  # fail before any training, not after
+        self.seed = int(seed)
+        self.input_fn = input_fn or (lambda prompt: console.input(prompt))
+        self.store = store if store is not None else ProgressStore()
+        self.start_at = lesson.step_index(start_at) if start_at is not None else None
+        self.restart = restart
+        self.ctx = LessonContext(
+            lesson, self.config, console, seed=self.seed, device=device, auto=auto
+        )
+        self.timings: dict[str, float] = {}
+        self._shown: dict[str, list[Any]] = {}
+
+    # ----------------------------------------------------------------- public
+    def run(self) -> RunResult:
+        """Run the lesson; return how it ended (progress and summary are saved)."""
+        mg.manual_seed(self.seed)
+        self._show_header()
+        try:
+            start = self._start_index()
+        except KeyboardInterrupt:
+            return self._finish("quit", 0)
+        index, furthest = start, start
+        try:
+            while index < len(self.lesson.steps):
+                step = self.lesson.steps[index]
+                self._show_step(index, step)
+                if step.id not in self.ctx.results:
+                    self._run_step(step)
+                    furthest = max(furthest, index + 1)
+                self._show_result(step)
+                if self.auto:
+                    index += 1
+                    continue
+                key = self._ask(last=index == len(self.lesson.steps) - 1)
+                if key == "q":
+                    return self._finish("quit", furthest)
+                index = max(0, index - 1) if key == "b" else index + 1
+        except KeyboardInterrupt:
+            self.console.print()
+            self.console.print(
+                Text(
+                    f"Stopped at step {index + 1} ({self.lesson.steps[index].title}). "
+                    "Your place is saved; run the same command to continue.",
+                    style="yellow",
+                )
+            )
+            return self._finish("interrupted", index)
+        except MinigradError:
+            self._finish("failed", index, show=False)
+            raise
+        return self._finish("completed", len(self.lesson.steps))
+
+    # ------------------------------------------------------------ navigation
+    def _start_index(self) -> int:
+        """Where to begin: ``start_at``, the saved place (if the person agrees), or 0."""
+        if self.start_at is not None:
+            target = self.start_at
+        elif self.auto or self.restart:
+            target = 0
+        else:
+            saved = self.store.get(self.lesson.number)
+            target = 0
+            if 0 < saved.step_index < len(self.lesson.steps) and not saved.completed:
+                step = self.lesson.steps[saved.step_index]
+                answer = self._read(
+                    f"You stopped before step {saved.step_index + 1} ({escape(step.title)}). "
+                    "[bold]Enter[/] continues there, [bold]s[/] starts from the beginning: "
+                )
+                target = 0 if answer == "s" else saved.step_index
+        if target:
+            self._replay(target)
+        return target
+
+    def _replay(self, stop: int) -> None:
+        """Run steps ``0..stop-1`` without showing them (their results feed later steps)."""
+        self.ctx.quiet = True
+        try:
+            with self.console.status("Catching up: re-running the earlier steps quietly..."):
+                for step in self.lesson.steps[:stop]:
+                    self._run_step(step)
+        finally:
+            self.ctx.quiet = False
+        self.console.print(Text(f"Caught up on {stop} earlier step(s).", style="dim"))
+
+    def _read(self, prompt: str) -> str:
+        try:
+            return self.input_fn(prompt).strip().lower()
+        except EOFError:
+            return "q"
+
+    def _ask(self, last: bool) -> str:
+        """Read Enter / b / q (repeating the question for anything else)."""
+        prompt = f"{KEYS_HELP}{' (Enter finishes the lesson)' if last else ''} › "
+        while True:
+            try:
+                answer = self._read(prompt)
+            except KeyboardInterrupt:
+                return "q"
+            if answer in ("", "b", "q"):
+                return answer
+            self.console.print(Text(f"Unknown key {answer!r}.", style="yellow"))
+
+    # --------------------------------------------------------------- showing
+    def _show_header(self) -> None:
+        lesson = self.lesson
+        options = Table.grid(padding=(0, 2))
+        options.add_column(style="dim")
+        options.add_column()
+        for f in dataclasses.fields(self.config):
+            options.add_row(f.name, str(getattr(self.config, f.name)))
+        options.add_row("seed", str(self.seed))
+        parts: list[Any] = [Markdown(lesson.intro)] if lesson.intro else []
+        parts += [Text(""), options]
+        if not self.auto:
+            parts += [Text(""), Text.from_markup(f"Keys after each step: {KEYS_HELP}")]
+        self.console.print(
+            Panel(Group(*parts), title=f"[bold]{escape(lesson.title)}[/]", border_style="blue")
+        )
+
+    def _show_step(self, index: int, step: Step) -> None:
+        total = len(self.lesson.steps)
+        self.console.print()
+        self.console.print(Rule(f"[bold]Step {index + 1}/{total} · {escape(step.title)}[/]"))
+        if step.text:
+            self.console.print(Markdown(step.text))
+        for name, source in step.sources():
+            code = Syntax(source, "python", theme="ansi_dark", word_wrap=True)
+            self.console.print(Panel(code, title=f"code: {name}", title_align="left"))
+
+    def _run_step(self, step: Step) -> None:
+        began = time.perf_counter()
+        self.ctx.results[step.id] = step.run(self.ctx)
+        self.timings[step.id] = time.perf_counter() - began
+
+    def _show_result(self, step: Step) -> None:
+        result = self.ctx.results.get(step.id)
+        if step.id not in self._shown:
+            if step.render is not None:
+                shown = step.render(result, self.ctx)
+            else:
+                shown = None if result is None else Pretty(result)
+            if shown is None:
+                shown = []
+            elif not isinstance(shown, (list, tuple)):
+                shown = [shown]
+            self._shown[step.id] = list(shown)
+        for renderable in self._shown[step.id]:
+            self.console.print(renderable)
+        if step.hints:
+            hints = Markdown("\n".join(f"- {hint}" for hint in step.hints))
+            self.console.print(Panel(hints, title="Try this", title_align="left", style="dim"))
+        if step.exercise:
+            self.console.print(
+                Text(f"Graded exercise for this step: {step.exercise}", style="dim italic")
+            )
+
+    # ------------------------------------------------------------- finishing
+    def summary(self, status: str) -> dict[str, Any]:
+        """The machine-readable summary: runner fields plus everything steps reported."""
+        return {
+            "lesson": self.lesson.number,
+            "title": self.lesson.title,
+            "status": status,
+            "seed": self.seed,
+            "device": self.ctx.device,
+            "config": dataclasses.asdict(self.config),
+            "steps": [
+                {
+                    "id": step.id,
+                    "title": step.title,
+                    "done": step.id in self.ctx.results,
+                    "seconds": round(self.timings.get(step.id, 0.0), 4),
+                    **({"exercise": step.exercise} if step.exercise else {}),
+                }
+                for step in self.lesson.steps
+            ],
+            **self.ctx.summary,
+        }
+
+    def _finish(self, status: str, next_step: int, show: bool = True) -> RunResult:
+        total = len(self.lesson.steps)
+        completed = status == "completed" or next_step >= total
+        saved = self.store.get(self.lesson.number)
+        place = LessonProgress(
+            step_index=0 if completed else min(next_step, total - 1),
+            step_id="" if completed else self.lesson.steps[min(next_step, total - 1)].id,
+            completed=completed or (saved.completed and next_step == 0),
+        )
+        try:
+            self.store.save(self.lesson.number, place)
+        except OSError as exc:  # never lose a finished lesson over a read-only home
+            self.console.print(Text(f"(could not save your progress: {exc})", style="dim"))
+        summary = self.summary(status)
+        if self.json_path is not None:
+            self.json_path.parent.mkdir(parents=True, exist_ok=True)
+            self.json_path.write_text(
+                json.dumps(summary, indent=2, default=_json_default) + "\n", encoding="utf-8"
+            )
+        if self.plot_path is not None and self.ctx.charts and status != "failed":
+            written = save_png(self.ctx.charts, self.plot_path)
+            if show:
+                self.console.print(Text(f"Charts written to {written}", style="dim"))
+        if show:
+            self._show_footer(status, place)
+        return RunResult(status, summary, place.step_index)
+
+    def _show_footer(self, status: str, place: LessonProgress) -> None:
+        number = self.lesson.number
+        if status == "completed":
+            message = f"Lesson {number} complete. `minigrad learn` shows what comes next."
+            style = "green"
+        elif status == "quit":
+            step = self.lesson.steps[place.step_index]
+            message = (
+                f"See you soon: `minigrad lesson {number}` continues at step "
+                f"{place.step_index + 1} ({step.title})."
+            )
+            style = "blue"
+        else:
+            return
+        if self.json_path is not None:
+            message += f" Summary written to {self.json_path}."
+        self.console.print()
+        self.console.print(Panel(Text(message), border_style=style))
