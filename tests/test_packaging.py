@@ -8,6 +8,7 @@ against the source tree, then build a real wheel and look inside it.
 
 from __future__ import annotations
 
+import fnmatch
 import importlib.metadata
 import os
 import shutil
@@ -77,12 +78,31 @@ def test_package_list_matches_the_source_tree() -> None:
     )
 
 
+def python_data_files() -> list[tuple[Path, str]]:
+    """(file, path in the wheel) of .py files shipped as package data, not as modules.
+
+    The graded exercises' stubs, solutions and tests are data: a pattern such as
+    ``exercises/**/*.py`` in ``[tool.setuptools.package-data]`` ships them.
+    """
+    found = []
+    for top, name in SOURCE_ROOTS.items():
+        patterns = [
+            p for p in setuptools_config()["package-data"].get(name, []) if p.endswith(".py")
+        ]
+        for path in sorted((ROOT / top).rglob("*.py")):
+            rel = path.relative_to(ROOT / top).as_posix()
+            if "__pycache__" not in rel and any(fnmatch.fnmatch(rel, p) for p in patterns):
+                found.append((path, f"{name.replace('.', '/')}/{rel}"))
+    return found
+
+
 def test_no_python_files_outside_a_package() -> None:
     """A folder of .py files without __init__.py would silently not be installed."""
+    data = {path for path, _ in python_data_files()}
     orphans = [
         str(path.relative_to(ROOT))
         for path, _ in source_dirs()
-        if any(path.glob("*.py")) and not (path / "__init__.py").exists()
+        if any(p not in data for p in path.glob("*.py")) and not (path / "__init__.py").exists()
     ]
     assert not orphans, f"add an __init__.py (and a pyproject.toml packages entry) to {orphans}"
 
@@ -147,6 +167,13 @@ def test_wheel_holds_every_package_and_module(wheel_names: list[str]) -> None:
 def test_wheel_ships_lesson_content_files(wheel_names: list[str]) -> None:
     for ext in LESSON_DATA:
         assert f"minigrad/lessons/_probe_lesson/deeper/content.{ext}" in wheel_names
+
+
+def test_wheel_ships_python_package_data(wheel_names: list[str]) -> None:
+    shipped = python_data_files()
+    assert shipped, "expected the graded exercises' .py files to be package data"
+    missing = [wheel_path for _, wheel_path in shipped if wheel_path not in wheel_names]
+    assert not missing, f"package data missing from the wheel: {missing}"
 
 
 def test_wheel_declares_the_console_script(wheel_names: list[str]) -> None:

@@ -128,12 +128,16 @@ def run_lesson(args: argparse.Namespace) -> int:
 
 
 def menu_table() -> tuple[Table, int | None]:
-    """The menu (number, title, steps, your progress) and the next lesson to take."""
+    """The menu (number, title, steps, your progress and exercises) and the next lesson."""
     from minigrad.lessons import catalog
     from minigrad.lessons.framework import ProgressStore
+    from minigrad.lessons.grader import progress as exercise_progress
+    from minigrad.lessons.grader import report as exercise_report
 
     store = ProgressStore()
+    exercises = exercise_progress.safe_summary()
     table = Table(title="minigrad lessons", title_style="bold")
+    table.caption = exercise_report.menu_caption(exercises)
     table.add_column("#", justify="right")
     table.add_column("lesson")
     table.add_column("steps", justify="right")
@@ -151,6 +155,7 @@ def menu_table() -> tuple[Table, int | None]:
         if suggestion is None and not saved.completed and steps:
             suggestion = item.number
         title = re.sub(r"^Lesson \d+:\s*", "", item.title())  # the # column says it
+        status.append_text(exercise_report.lesson_cell(exercises, item.number))
         table.add_row(
             str(item.number), f"{escape(title)}\n[dim]{escape(item.summary)}[/]", str(steps), status
         )

@@ -36,6 +36,7 @@ from minigrad.errors import MinigradError
 #: Subcommand modules under ``minigrad.cli``, in the order ``--help`` lists them.
 SUBCOMMANDS: list[str] = [
     "learn",
+    "exercises",
     "demo",
     "cells",
     "check_cell",

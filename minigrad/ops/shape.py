@@ -135,6 +135,8 @@ class Split(Function):
 
     @staticmethod
     def backward(ctx, grads):
+        # With a single piece the engine passes its gradient alone, not in a tuple.
+        grads = grads if type(grads) is tuple else (grads,)
         return get_array_module(grads[0]).concatenate(grads, axis=ctx.axis)
 
 
@@ -153,6 +155,8 @@ class Unstack(Function):
 
     @staticmethod
     def backward(ctx, grads):
+        # With a single piece the engine passes its gradient alone, not in a tuple.
+        grads = grads if type(grads) is tuple else (grads,)
         return get_array_module(grads[0]).stack(grads, axis=ctx.axis)
 
 

@@ -1,0 +1,178 @@
+"""Lesson 3's presets, measured: validation loss reached, wall time, characters per second.
+
+Run ``python benchmarks/bench_lesson3.py`` (the quick preset on
+tiny-shakespeare, about 5 minutes), ``--preset full`` (about an hour), or
+``--smoke`` (the tiny preset on a generated text, seconds: checks that the
+benchmark itself works). ``--json PATH`` keeps the figures.
+
+Targets (issue 4): the quick preset must reach a validation loss of at most
+1.8 nats/char within 5 minutes on a 2-core CPU, the full preset 1.55 within
+60 minutes. Each preset stops at its own time budget, so the run always
+finishes in time and the question is the loss it reached. The final
+validation loss is measured on the whole validation text (the last 10%).
+
+The corpus comes from ``MINIGRAD_DATA_DIR`` or the cache (downloaded on
+first use); when neither is set up and the repository sits next to a
+``shared/data`` folder holding it (the project's CI layout), that copy is used.
+Other processes competing for the CPU slow training down and so raise the
+loss reached in the time budget: the report includes the load average before
+and after, so a noisy measurement can be recognised.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from minigrad.lessons.charlm import TrainConfig, Trainer, TrainHooks, apply_preset, load_corpus
+from minigrad.lessons.charlm.baselines import compute_baselines
+from minigrad.lessons.charlm.data import KNOWN_CORPORA, read_text_file, toy_text
+
+TARGETS = {"quick": (1.8, 5.0), "full": (1.55, 60.0)}
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+SMOKE = {
+    "hidden_size": 32,
+    "embedding_size": 16,
+    "batch_size": 8,
+    "num_steps": 32,
+    "max_steps": 30,
+    "max_minutes": 0.5,
+    "eval_every": 10,
+    "eval_batches": 2,
+    "checkpoint_every": 0,
+}
+
+
+def _load_average() -> list[float] | None:
+    try:
+        return [round(x, 2) for x in os.getloadavg()]
+    except (AttributeError, OSError):
+        return None
+
+
+def _corpus(name: str, smoke: bool, folder: Path) -> Any:
+    if smoke:
+        path = folder / "toy.txt"
+        path.write_text(toy_text(40_000), encoding="utf-8")
+        return read_text_file(path)
+    shared = SHARED_DATA / KNOWN_CORPORA[name].filename if name in KNOWN_CORPORA else None
+    if "MINIGRAD_DATA_DIR" not in os.environ and shared is not None and shared.exists():
+        return load_corpus(name, data_dir=SHARED_DATA, allow_download=False)
+    return load_corpus(name)
+
+
+class _Progress(TrainHooks):
+    """One line per validation, so a long run shows it is alive."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.began = time.perf_counter()
+
+    def on_eval(self, trainer: Trainer, val_loss: float) -> None:
+        if not self.quiet:
+            print(
+                f"  step {trainer.step:>5}  epoch {trainer.step / trainer.epoch_size:5.2f}  "
+                f"{time.perf_counter() - self.began:6.0f} s  train {trainer.last_train:.3f}  "
+                f"val {val_loss:.3f}",
+                flush=True,
+            )
+
+
+def run(preset: str, corpus_name: str, smoke: bool, seed: int, quiet: bool) -> dict[str, Any]:
+    """Train one preset and return the report (see the module docstring)."""
+    config = apply_preset(TrainConfig(seed=seed), preset)
+    if smoke:
+        config = config.replace(**SMOKE)
+    target, budget = TARGETS.get(preset, (float("nan"), config.max_minutes))
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = _corpus(corpus_name, smoke, Path(tmp))
+        load_before = _load_average()
+        began = time.perf_counter()
+        trainer = Trainer(config, corpus, str(Path(tmp) / "bench.npz"), hooks=_Progress(quiet))
+        base = compute_baselines(trainer.train_ids, trainer.val_ids, len(trainer.vocab))
+        result = trainer.run()
+        wall = time.perf_counter() - began
+    reached = [step for step, loss in result.curves["val"] if loss <= target]
+    return {
+        "preset": preset,
+        "smoke": smoke,
+        "corpus": corpus.name,
+        "config": config.as_dict(),
+        "target_val_loss": target,
+        "budget_minutes": budget,
+        "val_loss": result.val_loss,
+        "train_loss": result.train_loss,
+        "met": bool(result.val_loss <= target and wall <= 60.0 * budget),
+        "first_step_at_target": reached[0] if reached else None,
+        "steps": result.steps,
+        "epochs": result.epochs,
+        "training_seconds": result.elapsed,
+        "wall_seconds": wall,
+        "chars_per_second": result.chars_per_second,
+        "stopped_by": result.stopped_by,
+        "baselines": base.as_dict(),
+        "curves": result.curves,
+        "sample": result.sample,
+        "load_average_before": load_before,
+        "load_average_after": _load_average(),
+        "machine": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "platform": platform.platform(),
+            "cpus": os.cpu_count(),
+        },
+    }
+
+
+def print_report(report: dict[str, Any]) -> None:
+    """The figures as a few aligned lines."""
+    cfg, base = report["config"], report["baselines"]
+    smoke = " (smoke)" if report["smoke"] else ""
+    lines = [
+        f"preset {report['preset']}{smoke} on {report['corpus']}: {cfg['cell']} "
+        f"x{cfg['layers']} hidden {cfg['hidden_size']}, batch {cfg['batch_size']} "
+        f"x {cfg['num_steps']} steps",
+        f"validation loss  {report['val_loss']:.3f} nats/char "
+        f"(target <= {report['target_val_loss']})",
+        f"train loss       {report['train_loss']:.3f}",
+        f"wall time        {report['wall_seconds'] / 60:.2f} min "
+        f"(budget {report['budget_minutes']} min)",
+        f"speed            {report['chars_per_second']:,.0f} characters/s",
+        f"steps            {report['steps']} ({report['epochs']:.2f} epochs), "
+        f"stopped by {report['stopped_by']}",
+        f"baselines        uniform {base['uniform']:.3f}, unigram {base['unigram']:.3f}, "
+        f"bigram {base['bigram']:.3f}",
+        f"load average     {report['load_average_before']} -> {report['load_average_after']}",
+        f"target met       {'yes' if report['met'] else 'no'}",
+    ]
+    print("\n".join(lines))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, run, print (and optionally save) the report."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--preset", choices=sorted(TARGETS), default="quick")
+    parser.add_argument("--corpus", default="shakespeare", help="shakespeare, cervantes or a path")
+    parser.add_argument("--smoke", action="store_true", help="tiny settings on a generated text")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--json", dest="json_path", help="write the report here")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    args = parser.parse_args(argv)
+    report = run(args.preset, args.corpus, args.smoke, args.seed, args.quiet)
+    print_report(report)
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

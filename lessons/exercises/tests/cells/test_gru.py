@@ -1,0 +1,48 @@
+"""Graded tests of cells.gru: values against NumPy, gradients by finite differences."""
+
+import numpy as np
+import pytest
+from minigrad.lessons.grader.checks import assert_close, seeds, student
+
+import minigrad as mg
+
+pytestmark = pytest.mark.exercise("cells.gru")
+
+
+def sigmoid(a):
+    return 0.5 * (1 + np.tanh(0.5 * a))
+
+
+def numpy_gru(x, h, U, W, b):
+    H = h.shape[1]
+    block = {name: slice(k * H, (k + 1) * H) for k, name in enumerate("rzn")}
+    r = sigmoid(x @ U[:, block["r"]] + h @ W[:, block["r"]] + b[block["r"]])
+    z = sigmoid(x @ U[:, block["z"]] + h @ W[:, block["z"]] + b[block["z"]])
+    n = np.tanh(x @ U[:, block["n"]] + (r * h) @ W[:, block["n"]] + b[block["n"]])
+    return z * h + (1 - z) * n
+
+
+def case(seed: int):
+    rng = np.random.default_rng(seed)
+    B, I, H = (int(v) for v in rng.integers(1, 5, 3))
+    shapes = ((B, I), (B, H), (I, 3 * H), (H, 3 * H), (3 * H,))
+    return [rng.standard_normal(s) for s in shapes], f"B={B}, I={I}, H={H}"
+
+
+@pytest.mark.parametrize("seed", seeds())
+def test_forward(seed: int) -> None:
+    """blocks r, z, n; the reset gate before W_n; h_t = z * h_(t-1) + (1 - z) * n"""
+    arrays, sizes = case(seed)
+    out = student("gru_cell")(*(mg.tensor(a) for a in arrays))
+    assert_close(out, numpy_gru(*arrays), f"h_t ({sizes})")
+
+
+@pytest.mark.parametrize("seed", seeds(2))
+def test_gradients(seed: int) -> None:
+    """gradients reach every input and parameter and agree with finite differences"""
+    arrays, sizes = case(seed)
+    tensors = [mg.tensor(a, requires_grad=True) for a in arrays]
+    try:
+        mg.gradcheck(student("gru_cell"), *tensors)
+    except mg.GradcheckError as exc:
+        raise AssertionError(f"the gradients of gru_cell ({sizes}) are wrong: {exc}") from None
