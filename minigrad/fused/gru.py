@@ -26,7 +26,8 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import get_array_module, is_gpu_array
+from minigrad.fused import cuda_kernels
 from minigrad.fused.common import (
     batch_major,
     first_masked_step,
@@ -47,37 +48,25 @@ class GRUSequence(Function):
         xp = get_array_module(x)
         steps, H = x.shape[1], h0.shape[1]
         x_tm = time_major(xp, x)
-        acts = input_projection(xp, x_tm, U, b)
+        acts = input_projection(xp, x_tm, U, b)  # activated in place, step by step
         hs = xp.empty((steps + 1, *h0.shape), dtype=x.dtype)
         hs[0] = h0
         # reset after: h W_n + b_hn per step; reset before: r*h per step (for dW_n).
         kept = xp.empty((steps, *h0.shape), dtype=x.dtype)
         masks = step_masks(xp, lengths, steps, x.dtype)
         first_masked = first_masked_step(lengths, steps)
-        W_rz, W_n = W[:, : 2 * H], W[:, 2 * H :]
+        gpu = is_gpu_array(x)
+        W_rz, W_n = xp.ascontiguousarray(W[:, : 2 * H]), xp.ascontiguousarray(W[:, 2 * H :])
         for t in range(steps):
-            a, h_prev = acts[t], hs[t]
-            rz, n = a[:, : 2 * H], a[:, 2 * H :]
+            a, h_prev, h_out = acts[t], hs[t], hs[t + 1]
+            mask = masks[t] if t >= first_masked else None
             if reset_after:
-                hw = h_prev @ W
-                rz += hw[:, : 2 * H]
-                sigmoid_(rz, xp)
-                hn = kept[t]
-                xp.add(hw[:, 2 * H :], b_hn[0], out=hn)
-                n += rz[:, :H] * hn
+                step = _cuda_after_forward if gpu else _after_forward
+                step(a, h_prev @ W, h_prev, b_hn[0], mask, h_out, kept[t])
+            elif gpu:
+                _cuda_before_forward(a, h_prev, W_rz, W_n, mask, h_out, kept[t])
             else:
-                rz += h_prev @ W_rz
-                sigmoid_(rz, xp)
-                rh = kept[t]
-                xp.multiply(rz[:, :H], h_prev, out=rh)
-                n += rh @ W_n
-            xp.tanh(n, out=n)
-            z = rz[:, H:]
-            h = n + z * (h_prev - n)
-            if t >= first_masked:
-                m = masks[t]
-                h = h * m + h_prev * (1 - m)
-            hs[t + 1] = h
+                _before_forward(a, h_prev, W_rz, W_n, mask, h_out, kept[t])
         ctx.save_for_backward(x_tm, U, W, acts, hs, kept, masks)
         ctx.reset_after, ctx.first_masked = reset_after, first_masked
         outputs = hs[1:] if masks is None else hs[1:] * masks
@@ -92,51 +81,145 @@ class GRUSequence(Function):
         if masks is not None:
             d_out = d_out * masks
         steps, H = acts.shape[0], hs.shape[2]
+        gpu = is_gpu_array(x_tm)
         dz_all = xp.empty_like(acts)
         W_t = xp.ascontiguousarray(W.T)
-        W_rz_t, W_n_t = W_t[: 2 * H], W_t[2 * H :]
-        d_w_n = xp.zeros((H, H), dtype=acts.dtype) if not ctx.reset_after else None
-        d_b_hn = xp.zeros(H, dtype=acts.dtype) if ctx.reset_after else None
-        dh = dh.copy()
-        for t in range(steps - 1, -1, -1):
-            dh += d_out[t]
-            if t >= ctx.first_masked:
-                m = masks[t]
-                dh_skip = dh * (1 - m)
-                dh = dh * m
-            a, dz, h_prev = acts[t], dz_all[t], hs[t]
-            r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-            dzr, dzz, dzn = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
-            xp.multiply(dh * (h_prev - n), z * (1 - z), out=dzz)
-            xp.multiply(dh * (1 - z), 1 - n * n, out=dzn)
-            dh_prev = dh * z
-            if ctx.reset_after:
-                hn = kept[t]
-                xp.multiply(dzn * hn, r * (1 - r), out=dzr)
-                d_hw = dz.copy()
-                d_hw[:, 2 * H :] *= r  # the n block reaches h W_n through r
-                d_b_hn += d_hw[:, 2 * H :].sum(axis=0)
-                dh_prev += d_hw @ W_t
-            else:
-                d_rh = dzn @ W_n_t
-                d_w_n += kept[t].T @ dzn
-                xp.multiply(d_rh * h_prev, r * (1 - r), out=dzr)
-                dh_prev += d_rh * r
-                dh_prev += dz[:, : 2 * H] @ W_rz_t
-            dh = dh_prev
-            if t >= ctx.first_masked:
-                dh += dh_skip
         if ctx.reset_after:
-            # Every block of W sees h_{t-1}, but the n block's gradient is scaled by r.
+            # d(h W) per step: the n block's gradient reaches h W_n through r.
+            d_hw_all = xp.empty_like(acts)
+            step = _cuda_after_backward if gpu else _after_backward
+            for t in range(steps - 1, -1, -1):
+                mask = masks[t] if t >= ctx.first_masked else None
+                dh = step(acts[t], hs[t], kept[t], dh, d_out[t], mask, dz_all[t], d_hw_all[t])
+                dh += d_hw_all[t] @ W_t
             d_x, d_u, _, d_b = parameter_grads(xp, x_tm, hs[:-1], dz_all, U)
-            d_hw_all = dz_all.copy()
-            d_hw_all[..., 2 * H :] *= acts[..., :H]
-            flat = d_hw_all.reshape(-1, 3 * H)
-            d_w = hs[:-1].reshape(-1, H).T @ flat
+            d_w = hs[:-1].reshape(-1, H).T @ d_hw_all.reshape(-1, 3 * H)
+            d_b_hn = d_hw_all[..., 2 * H :].sum(axis=(0, 1))
             return batch_major(xp, d_x), dh, d_u, d_w, d_b, d_b_hn
-        d_x, d_u, d_w_all, d_b = parameter_grads(xp, x_tm, hs[:-1], dz_all, U)
-        d_w_all[:, 2 * H :] = d_w_n  # the n block saw r*h, not h
-        return batch_major(xp, d_x), dh, d_u, d_w_all, d_b
+        W_rz_t, W_n_t = W_t[: 2 * H], W_t[2 * H :]
+        step = _cuda_before_backward if gpu else _before_backward
+        for t in range(steps - 1, -1, -1):
+            mask = masks[t] if t >= ctx.first_masked else None
+            dh = step(acts[t], hs[t], dh, d_out[t], mask, dz_all[t], W_n_t)
+            dh += dz_all[t][:, : 2 * H] @ W_rz_t
+        d_x, d_u, d_w, d_b = parameter_grads(xp, x_tm, hs[:-1], dz_all, U)
+        # The n block saw r*h, not h.
+        d_w[:, 2 * H :] = kept.reshape(-1, H).T @ dz_all[..., 2 * H :].reshape(-1, H)
+        return batch_major(xp, d_x), dh, d_u, d_w, d_b
+
+
+def _after_forward(a, hw, h_prev, b_hn, mask, h_out, hn_out):
+    """Reset after, one step on the CPU: activate ``a`` in place; write h_t and h W_n + b_hn."""
+    xp = get_array_module(a)
+    H = h_prev.shape[1]
+    rz, n = a[:, : 2 * H], a[:, 2 * H :]
+    rz += hw[:, : 2 * H]
+    sigmoid_(rz, xp)
+    xp.add(hw[:, 2 * H :], b_hn, out=hn_out)
+    n += rz[:, :H] * hn_out
+    xp.tanh(n, out=n)
+    _blend(n, rz[:, H:], h_prev, mask, h_out)
+
+
+def _before_forward(a, h_prev, W_rz, W_n, mask, h_out, rh_out):
+    """Reset before, one step on the CPU: activate ``a`` in place; write h_t and r*h."""
+    xp = get_array_module(a)
+    H = h_prev.shape[1]
+    rz, n = a[:, : 2 * H], a[:, 2 * H :]
+    rz += h_prev @ W_rz
+    sigmoid_(rz, xp)
+    xp.multiply(rz[:, :H], h_prev, out=rh_out)
+    n += rh_out @ W_n
+    xp.tanh(n, out=n)
+    _blend(n, rz[:, H:], h_prev, mask, h_out)
+
+
+def _blend(n, z, h_prev, mask, h_out):
+    """h_t = n + z*(h_{t-1} - n), kept at h_{t-1} past an example's length."""
+    h = n + z * (h_prev - n)
+    if mask is not None:
+        h = h * mask + h_prev * (1 - mask)
+    h_out[...] = h
+
+
+def _incoming(dh, d_out, mask):
+    """The gradient reaching h_t: (the part through the cell, the part that skips it)."""
+    dh = dh + d_out
+    if mask is None:
+        return dh, None
+    return dh * mask, dh * (1 - mask)
+
+
+def _after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
+    """Reset after, one step back on the CPU: fill ``dz``, ``d_hw``; return dh_{t-1} - d_hw W^T."""
+    xp = get_array_module(a)
+    H = h_prev.shape[1]
+    dh, skip = _incoming(dh, d_out, mask)
+    r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+    dzr, dzz, dzn = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
+    xp.multiply(dh * (h_prev - n), z * (1 - z), out=dzz)
+    xp.multiply(dh * (1 - z), 1 - n * n, out=dzn)
+    xp.multiply(dzn * hn, r * (1 - r), out=dzr)
+    d_hw[:, : 2 * H] = dz[:, : 2 * H]
+    xp.multiply(dzn, r, out=d_hw[:, 2 * H :])
+    dh_prev = dh * z
+    return dh_prev if skip is None else dh_prev + skip
+
+
+def _before_backward(a, h_prev, dh, d_out, mask, dz, W_n_t):
+    """Reset before, one step back on the CPU: fill ``dz``; return dh_{t-1} minus dz_rz W_rz^T."""
+    xp = get_array_module(a)
+    H = h_prev.shape[1]
+    dh, skip = _incoming(dh, d_out, mask)
+    r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+    dzr, dzz, dzn = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
+    xp.multiply(dh * (h_prev - n), z * (1 - z), out=dzz)
+    xp.multiply(dh * (1 - z), 1 - n * n, out=dzn)
+    d_rh = dzn @ W_n_t
+    xp.multiply(d_rh * h_prev, r * (1 - r), out=dzr)
+    dh_prev = dh * z
+    dh_prev += d_rh * r
+    return dh_prev if skip is None else dh_prev + skip
+
+
+# GPU versions of the four steps above: the same arithmetic as one kernel each
+# (two for reset-before, whose step has a matrix product in the middle).
+def _mask_args(mask, like):
+    return (like, 0) if mask is None else (mask, 1)
+
+
+def _cuda_after_forward(a, hw, h_prev, b_hn, mask, h_out, hn_out):
+    m, masked = _mask_args(mask, h_prev)
+    H = h_prev.shape[1]
+    cuda_kernels.kernel("gru_after_forward")(hw, h_prev, b_hn, m, H, masked, a, h_out, hn_out)
+
+
+def _cuda_before_forward(a, h_prev, W_rz, W_n, mask, h_out, rh_out):
+    m, masked = _mask_args(mask, h_prev)
+    H = h_prev.shape[1]
+    cuda_kernels.kernel("gru_before_gates")(h_prev @ W_rz, h_prev, H, a, rh_out)
+    cuda_kernels.kernel("gru_before_forward")(rh_out @ W_n, h_prev, m, H, masked, a, h_out)
+
+
+def _cuda_after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
+    m, masked = _mask_args(mask, h_prev)
+    H = h_prev.shape[1]
+    dh_prev = get_array_module(a).empty_like(h_prev)
+    cuda_kernels.kernel("gru_after_backward")(
+        a, h_prev, hn, dh, d_out, m, H, masked, dz, d_hw, dh_prev
+    )
+    return dh_prev
+
+
+def _cuda_before_backward(a, h_prev, dh, d_out, mask, dz, W_n_t):
+    xp = get_array_module(a)
+    m, masked = _mask_args(mask, h_prev)
+    H = h_prev.shape[1]
+    dh_part, dh_prev = xp.empty_like(h_prev), xp.empty_like(h_prev)
+    cuda_kernels.kernel("gru_before_backward_zn")(a, h_prev, dh, d_out, m, H, masked, dz, dh_part)
+    d_rh = dz[:, 2 * H :] @ W_n_t
+    cuda_kernels.kernel("gru_before_backward_r")(a, d_rh, h_prev, dh_part, H, dz, dh_prev)
+    return dh_prev
 
 
 def gru_sequence(

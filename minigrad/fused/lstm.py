@@ -27,7 +27,8 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import get_array_module, is_gpu_array
+from minigrad.fused import cuda_kernels
 from minigrad.fused.common import (
     batch_major,
     first_masked_step,
@@ -48,51 +49,32 @@ class LSTMSequence(Function):
     @staticmethod
     def forward(ctx, x, h0, c0, U, W, b, *peepholes, lengths, variant):
         xp = get_array_module(x)
-        steps, hidden = x.shape[1], h0.shape[1]
+        steps = x.shape[1]
         x_tm = time_major(xp, x)
-        z_all = input_projection(xp, x_tm, U, b)
-        coupled = variant == "coupled"
-        peep = peepholes if variant == "peephole" else None
-        acts = z_all  # activated in place, step by step
+        acts = input_projection(xp, x_tm, U, b)  # activated in place, step by step
+        peep = peepholes if variant == "peephole" else ()
         hs = xp.empty((steps + 1, *h0.shape), dtype=x.dtype)
         cs = xp.empty((steps + 1, *c0.shape), dtype=x.dtype)
         tanh_c = xp.empty((steps, *c0.shape), dtype=x.dtype)
         hs[0], cs[0] = h0, c0
         masks = step_masks(xp, lengths, steps, x.dtype)
         first_masked = first_masked_step(lengths, steps)
-        H = hidden
+        step = _cuda_forward_step(xp, variant, peep, hs) if is_gpu_array(x) else _forward_step
         for t in range(steps):
-            z = acts[t]
-            z += hs[t] @ W
-            c_prev = cs[t]
-            if coupled:
-                f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H :]
-                sigmoid_(f, xp)
-                xp.tanh(g, out=g)
-                c = f * (c_prev - g)
-                c += g
-            else:
-                i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
-                if peep is not None:
-                    i += peep[0] * c_prev
-                    f += peep[1] * c_prev
-                sigmoid_(z[:, : 2 * H], xp)
-                xp.tanh(g, out=g)
-                c = f * c_prev
-                c += i * g
-            if peep is not None:
-                o += peep[2] * c
-            sigmoid_(o, xp)
-            if t >= first_masked:
-                m = masks[t]
-                c = c * m + c_prev * (1 - m)
-            tc = tanh_c[t]
-            xp.tanh(c, out=tc)
-            h = o * tc
-            if t >= first_masked:
-                h = h * m + hs[t] * (1 - m)
-            hs[t + 1], cs[t + 1] = h, c
-        ctx.save_for_backward(x_tm, U, W, acts, hs, cs, tanh_c, masks, *(peep or ()))
+            mask = masks[t] if t >= first_masked else None
+            step(
+                acts[t],
+                hs[t] @ W,
+                cs[t],
+                hs[t],
+                mask,
+                hs[t + 1],
+                cs[t + 1],
+                tanh_c[t],
+                variant,
+                peep,
+            )
+        ctx.save_for_backward(x_tm, U, W, acts, hs, cs, tanh_c, masks, *peep)
         ctx.variant, ctx.first_masked = variant, first_masked
         outputs = hs[1:] if masks is None else hs[1:] * masks
         return batch_major(xp, outputs), hs[steps].copy(), cs[steps].copy()
@@ -105,53 +87,129 @@ class LSTMSequence(Function):
         d_out = time_major(xp, d_out)
         if masks is not None:
             d_out = d_out * masks
-        steps, hidden = acts.shape[0], hs.shape[2]
-        H = hidden
-        coupled = ctx.variant == "coupled"
+        variant = ctx.variant
         dz_all = xp.empty_like(acts)
         W_t = xp.ascontiguousarray(W.T)
-        d_peep = [xp.zeros(hidden, dtype=acts.dtype) for _ in peep]
-        dh, dc = dh.copy(), dc.copy()
-        for t in range(steps - 1, -1, -1):
-            dh += d_out[t]
-            if t >= ctx.first_masked:
-                m = masks[t]
-                dh_skip, dc_skip = dh * (1 - m), dc * (1 - m)
-                dh, dc = dh * m, dc * m
-            a, dz = acts[t], dz_all[t]
-            tc, c_prev = tanh_c[t], cs[t]
-            if coupled:
-                f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-                dzf, dzg, dzo = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
-            else:
-                i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-                dzi, dzf = dz[:, :H], dz[:, H : 2 * H]
-                dzg, dzo = dz[:, 2 * H : 3 * H], dz[:, 3 * H :]
-            xp.multiply(dh * tc, o * (1 - o), out=dzo)
-            dc += dh * o * (1 - tc * tc)
-            if peep:
-                dc += dzo * peep[2]
-                d_peep[2] += (dzo * cs[t + 1]).sum(axis=0)
-            if coupled:
-                xp.multiply(dc * (c_prev - g), f * (1 - f), out=dzf)
-                xp.multiply(dc * (1 - f), 1 - g * g, out=dzg)
-                dc_prev = dc * f
-            else:
-                xp.multiply(dc * g, i * (1 - i), out=dzi)
-                xp.multiply(dc * c_prev, f * (1 - f), out=dzf)
-                xp.multiply(dc * i, 1 - g * g, out=dzg)
-                dc_prev = dc * f
-            if peep:
-                dc_prev += dzi * peep[0] + dzf * peep[1]
-                d_peep[0] += (dzi * c_prev).sum(axis=0)
-                d_peep[1] += (dzf * c_prev).sum(axis=0)
-            dh = dz @ W_t
-            dc = dc_prev
-            if t >= ctx.first_masked:
+        step = _cuda_backward_step(xp, variant, peep, hs) if is_gpu_array(x_tm) else _backward_step
+        for t in range(acts.shape[0] - 1, -1, -1):
+            mask = masks[t] if t >= ctx.first_masked else None
+            dc, dh_skip = step(
+                acts[t], tanh_c[t], cs[t], dh, d_out[t], dc, mask, dz_all[t], variant, peep
+            )
+            dh = dz_all[t] @ W_t
+            if mask is not None:
                 dh += dh_skip
-                dc += dc_skip
         d_x, d_u, d_w, d_b = parameter_grads(xp, x_tm, hs[:-1], dz_all, U)
+        d_peep = _peephole_grads(dz_all, cs) if peep else ()
         return (batch_major(xp, d_x), dh, dc, d_u, d_w, d_b, *d_peep)
+
+
+def _forward_step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out, variant, peep):
+    """One step on the CPU: activate the gates ``z`` in place, write h_t, c_t, tanh(c_t)."""
+    xp = get_array_module(z)
+    H = c_prev.shape[1]
+    z += hw
+    if variant == "coupled":
+        f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H :]
+        sigmoid_(f, xp)
+        xp.tanh(g, out=g)
+        c = f * (c_prev - g)
+        c += g
+    else:
+        i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
+        if peep:
+            i += peep[0] * c_prev
+            f += peep[1] * c_prev
+        sigmoid_(z[:, : 2 * H], xp)
+        xp.tanh(g, out=g)
+        c = f * c_prev
+        c += i * g
+    if peep:
+        o += peep[2] * c
+    sigmoid_(o, xp)
+    if mask is not None:
+        c = c * mask + c_prev * (1 - mask)
+    c_out[...] = c
+    xp.tanh(c, out=tc_out)
+    h = o * tc_out
+    if mask is not None:
+        h = h * mask + h_prev * (1 - mask)
+    h_out[...] = h
+
+
+def _backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz, variant, peep):
+    """One step back on the CPU: fill ``dz``; return (dc_{t-1}, dh that skips the cell)."""
+    xp = get_array_module(a)
+    H = c_prev.shape[1]
+    dh = dh + d_out
+    dh_skip = None
+    if mask is not None:
+        dh_skip, dc_skip = dh * (1 - mask), dc * (1 - mask)
+        dh, dc = dh * mask, dc * mask
+    else:
+        dc = dc.copy()
+    if variant == "coupled":
+        f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+        dzf, dzg, dzo = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
+    else:
+        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
+        dzi, dzf, dzg, dzo = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H : 3 * H], dz[:, 3 * H :]
+    xp.multiply(dh * tc, o * (1 - o), out=dzo)
+    dc += dh * o * (1 - tc * tc)
+    if peep:
+        dc += dzo * peep[2]
+    if variant == "coupled":
+        xp.multiply(dc * (c_prev - g), f * (1 - f), out=dzf)
+        xp.multiply(dc * (1 - f), 1 - g * g, out=dzg)
+    else:
+        xp.multiply(dc * g, i * (1 - i), out=dzi)
+        xp.multiply(dc * c_prev, f * (1 - f), out=dzf)
+        xp.multiply(dc * i, 1 - g * g, out=dzg)
+    dc_prev = dc * f
+    if peep:
+        dc_prev += dzi * peep[0] + dzf * peep[1]
+    if mask is not None:
+        dc_prev += dc_skip
+    return dc_prev, dh_skip
+
+
+def _peephole_grads(dz_all, cs):
+    """dp_i, dp_f, dp_o summed over all steps at once (i and f saw c_{t-1}, o saw c_t)."""
+    H = cs.shape[2]
+    return (
+        (dz_all[..., :H] * cs[:-1]).sum(axis=(0, 1)),
+        (dz_all[..., H : 2 * H] * cs[:-1]).sum(axis=(0, 1)),
+        (dz_all[..., 3 * H :] * cs[1:]).sum(axis=(0, 1)),
+    )
+
+
+def _cuda_forward_step(xp, variant, peep, dummy):
+    """The GPU version of ``_forward_step``: one kernel launch (``cuda_kernels.py``)."""
+    kernel, code = cuda_kernels.kernel("lstm_forward"), cuda_kernels.LSTM_VARIANTS[variant]
+    peep_all = xp.concatenate(peep) if peep else dummy
+
+    def step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out, variant, peep):
+        m, flag = (mask, 1) if mask is not None else (dummy, 0)
+        kernel(
+            hw, c_prev, h_prev, peep_all, code, m, c_prev.shape[1], flag, z, h_out, c_out, tc_out
+        )
+
+    return step
+
+
+def _cuda_backward_step(xp, variant, peep, dummy):
+    """The GPU version of ``_backward_step``: one kernel launch."""
+    kernel, code = cuda_kernels.kernel("lstm_backward"), cuda_kernels.LSTM_VARIANTS[variant]
+    peep_all = xp.concatenate(peep) if peep else dummy
+
+    def step(a, tc, c_prev, dh, d_out, dc, mask, dz, variant, peep):
+        m, flag = (mask, 1) if mask is not None else (dummy, 0)
+        dc_prev, dh_skip = xp.empty_like(dc), xp.empty_like(dh)
+        args = (a, tc, c_prev, dh, d_out, dc, peep_all, code, m, c_prev.shape[1], flag)
+        kernel(*args, dz, dc_prev, dh_skip)
+        return dc_prev, dh_skip
+
+    return step
 
 
 def lstm_sequence(

@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
+from minigrad.backend import get_array_module, is_gpu_array
+from minigrad.fused import cuda_kernels
 from minigrad.fused.common import (
     batch_major,
     first_masked_step,
@@ -55,15 +56,11 @@ class RNNSequence(Function):
         ss[0] = s0
         masks = step_masks(xp, lengths, steps, x.dtype)
         first_masked = first_masked_step(lengths, steps)
+        gpu = is_gpu_array(x)
+        step = _cuda_forward_step if gpu else _forward_step
         for t in range(steps):
-            z = acts[t]
-            z += ss[t] @ W
-            _activate(z, xp, activation)
-            if t >= first_masked:
-                m = masks[t]
-                ss[t + 1] = z * m + ss[t] * (1 - m)
-            else:
-                ss[t + 1] = z
+            mask = masks[t] if t >= first_masked else None
+            step(acts[t], ss[t] @ W, ss[t], mask, ss[t + 1], activation)
         ctx.save_for_backward(x_tm, U, W, acts, ss, masks)
         ctx.activation, ctx.first_masked = activation, first_masked
         outputs = ss[1:] if masks is None else ss[1:] * masks
@@ -79,19 +76,48 @@ class RNNSequence(Function):
             d_out = d_out * masks
         dz_all = xp.empty_like(acts)
         W_t = xp.ascontiguousarray(W.T)
-        ds = ds.copy()
+        step = _cuda_backward_step if is_gpu_array(x_tm) else _backward_step
         for t in range(acts.shape[0] - 1, -1, -1):
-            ds += d_out[t]
-            if t >= ctx.first_masked:
-                m = masks[t]
-                ds_skip = ds * (1 - m)
-                ds = ds * m
-            xp.multiply(ds, _derivative(acts[t], ctx.activation), out=dz_all[t])
+            mask = masks[t] if t >= ctx.first_masked else None
+            ds_skip = step(acts[t], ds, d_out[t], mask, dz_all[t], ctx.activation)
             ds = dz_all[t] @ W_t
-            if t >= ctx.first_masked:
+            if mask is not None:
                 ds += ds_skip
         d_x, d_u, d_w, d_b = parameter_grads(xp, x_tm, ss[:-1], dz_all, U)
         return batch_major(xp, d_x), ds, d_u, d_w, d_b
+
+
+def _forward_step(z, hw, s_prev, mask, s_out, activation):
+    """One step on the CPU: activate ``z + hw`` in place into ``z``; write s_t."""
+    z += hw
+    _activate(z, get_array_module(z), activation)
+    s_out[...] = z if mask is None else z * mask + s_prev * (1 - mask)
+
+
+def _backward_step(s, ds, d_out, mask, dz, activation):
+    """One step back on the CPU: fill ``dz``; return the gradient that skips the cell."""
+    ds = ds + d_out
+    skip = None
+    if mask is not None:
+        ds, skip = ds * mask, ds * (1 - mask)
+    get_array_module(s).multiply(ds, _derivative(s, activation), out=dz)
+    return skip
+
+
+def _cuda_forward_step(z, hw, s_prev, mask, s_out, activation):
+    """The GPU version of ``_forward_step``: one kernel launch (``cuda_kernels.py``)."""
+    m, masked = (s_prev, 0) if mask is None else (mask, 1)
+    code, H = cuda_kernels.RNN_ACTIVATIONS[activation], s_prev.shape[1]
+    cuda_kernels.kernel("rnn_forward")(hw, s_prev, code, m, H, masked, z, s_out)
+
+
+def _cuda_backward_step(s, ds, d_out, mask, dz, activation):
+    """The GPU version of ``_backward_step``: one kernel launch."""
+    m, masked = (s, 0) if mask is None else (mask, 1)
+    code, H = cuda_kernels.RNN_ACTIVATIONS[activation], s.shape[1]
+    skip = get_array_module(s).empty_like(s)
+    cuda_kernels.kernel("rnn_backward")(s, ds, d_out, code, m, H, masked, dz, skip)
+    return skip
 
 
 def rnn_sequence(
