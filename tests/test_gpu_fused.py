@@ -106,7 +106,7 @@ def test_one_kernel_launch_per_step(monkeypatch, name, options, key) -> None:
 
     monkeypatch.setattr(cuda_kernels, "kernel", counting)
     cell = mg.cells.create(name, I, H, rng=np.random.default_rng(0), **options).to("cuda")
-    x = mg.tensor(np.ones((B, T, I)), device="cuda", requires_grad=True)
+    x = mg.tensor(np.ones((B, T, I), np.float32), device="cuda", requires_grad=True)
     outputs, _ = dynamic_rnn(cell, x)
     assert launches["forward"] == T * LAUNCHES[key][0]
     outputs.sum().backward()

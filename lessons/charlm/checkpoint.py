@@ -6,7 +6,8 @@ holding everything needed to generate text *and* to resume training exactly:
 * ``model``: the weights (``model.state_dict()``);
 * ``optimizer``: Adam's moments and step count;
 * ``carried_state``: the recurrent state carried into the next batch;
-* ``rng``: the state of minigrad's random generator (dropout masks);
+* ``rng``: the state of minigrad's random generator (dropout masks), or None
+  on a GPU, whose generator state cannot be exported;
 * ``vocab``: the characters in id order; ``config``: the ``TrainConfig``;
 * ``step``, ``elapsed`` (training seconds so far), the loss ``curves`` and
   the corpus it was trained on (name and SHA-256).

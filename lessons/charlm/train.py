@@ -120,17 +120,22 @@ def interrupts_deferred() -> Iterator[None]:
 
 
 def _rng_state(device: str) -> Any:
-    """The state of minigrad's generator on ``device`` (dropout), if it can be saved."""
-    gen = backend.default_rng(device)
-    bit = getattr(gen, "bit_generator", None)
-    return getattr(bit, "state", None)
+    """The state of minigrad's generator on ``device`` (dropout), if it can be saved.
+
+    NumPy's generator state is a JSON-able dict. CuPy's lives on the GPU with no
+    such export, so a GPU run saves None and a resumed run continues with a
+    fresh dropout stream: exact resumption is a CPU guarantee.
+    """
+    bit = getattr(backend.default_rng(device), "bit_generator", None)
+    state = getattr(bit, "state", None)
+    return state if isinstance(state, dict) else None
 
 
 def _set_rng_state(device: str, state: Any) -> None:
     if state is None:
         return
     bit = getattr(backend.default_rng(device), "bit_generator", None)
-    if bit is not None:
+    if isinstance(getattr(bit, "state", None), dict):
         bit.state = state
 
 
