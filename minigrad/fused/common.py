@@ -42,6 +42,39 @@ def sigmoid_(z: Any, xp: Any) -> Any:
     return z
 
 
+class GateActivations:
+    """Activate a whole row of gate blocks with one ``tanh``, and differentiate it.
+
+    sigmoid(x) = tanh(x/2)/2 + 1/2, so every gate is ``y = tanh(s*x)*s + o``
+    with, per column, s = o = 1/2 for a sigmoid gate and s = 1, o = 0 for a
+    tanh gate. One pass over the contiguous ``[B, G*H]`` block then replaces a
+    handful of passes over strided gate slices (each of which costs NumPy more
+    than a full contiguous pass). The derivative follows from the output
+    alone: dy/dx = s^2 - (y - o)^2, i.e. y(1 - y) for a sigmoid, 1 - y^2 for tanh.
+    """
+
+    def __init__(self, xp: Any, kinds: str, hidden: int, dtype: Any) -> None:
+        """``kinds``: one letter per gate block, "s" (sigmoid) or "t" (tanh), e.g. "ssts"."""
+        per_block = xp.asarray([0.5 if k == "s" else 1.0 for k in kinds], dtype=dtype)
+        self.scale = xp.repeat(per_block, hidden)
+        self.shift = xp.repeat(xp.where(per_block == 0.5, per_block, 0 * per_block), hidden)
+        self.scale_sq = self.scale * self.scale
+
+    def __call__(self, z: Any, xp: Any) -> Any:
+        """Activate ``z`` ``[B, G*H]`` in place."""
+        z *= self.scale
+        xp.tanh(z, out=z)
+        z *= self.scale
+        z += self.shift
+        return z
+
+    def derivative(self, y: Any) -> Any:
+        """dy/dx for every gate, from the activated gates ``y`` ``[B, G*H]``."""
+        d = y - self.shift
+        d *= d
+        return self.scale_sq - d
+
+
 def input_projection(xp: Any, x_tm: Any, U: Any, b: Any) -> Any:
     """``x_t @ U + b`` for every step at once: one ``[T*B, I] @ [I, G]`` product."""
     steps, batch, width = x_tm.shape

@@ -24,12 +24,14 @@ Steps past an example's length copy the state: their gradient skips the cell.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, is_gpu_array
 from minigrad.fused import cuda_kernels
 from minigrad.fused.common import (
+    GateActivations,
     batch_major,
     first_masked_step,
     input_projection,
@@ -59,21 +61,20 @@ class LSTMSequence(Function):
         hs[0], cs[0] = h0, c0
         masks = step_masks(xp, lengths, steps, x.dtype)
         first_masked = first_masked_step(lengths, steps)
-        step = _cuda_forward_step(xp, variant, peep, hs) if is_gpu_array(x) else _forward_step
+        if is_gpu_array(x):
+            step = _cuda_forward_step(xp, variant, peep, hs)
+        else:
+            step = partial(
+                _forward_step,
+                variant=variant,
+                peep=peep,
+                gates=_gates(xp, variant, h0.shape[1], x.dtype),
+            )
+        hw = xp.empty_like(acts[0])
         for t in range(steps):
             mask = masks[t] if t >= first_masked else None
-            step(
-                acts[t],
-                hs[t] @ W,
-                cs[t],
-                hs[t],
-                mask,
-                hs[t + 1],
-                cs[t + 1],
-                tanh_c[t],
-                variant,
-                peep,
-            )
+            xp.matmul(hs[t], W, out=hw)
+            step(acts[t], hw, cs[t], hs[t], mask, hs[t + 1], cs[t + 1], tanh_c[t])
         ctx.save_for_backward(x_tm, U, W, acts, hs, cs, tanh_c, masks, *peep)
         ctx.variant, ctx.first_masked = variant, first_masked
         outputs = hs[1:] if masks is None else hs[1:] * masks
@@ -90,12 +91,14 @@ class LSTMSequence(Function):
         variant = ctx.variant
         dz_all = xp.empty_like(acts)
         W_t = xp.ascontiguousarray(W.T)
-        step = _cuda_backward_step(xp, variant, peep, hs) if is_gpu_array(x_tm) else _backward_step
+        if is_gpu_array(x_tm):
+            step = _cuda_backward_step(xp, variant, peep, hs)
+        else:
+            gates = _gates(xp, variant, hs.shape[2], x_tm.dtype)
+            step = partial(_backward_step, variant=variant, peep=peep, gates=gates)
         for t in range(acts.shape[0] - 1, -1, -1):
             mask = masks[t] if t >= ctx.first_masked else None
-            dc, dh_skip = step(
-                acts[t], tanh_c[t], cs[t], dh, d_out[t], dc, mask, dz_all[t], variant, peep
-            )
+            dc, dh_skip = step(acts[t], tanh_c[t], cs[t], dh, d_out[t], dc, mask, dz_all[t])
             dh = dz_all[t] @ W_t
             if mask is not None:
                 dh += dh_skip
@@ -104,29 +107,29 @@ class LSTMSequence(Function):
         return (batch_major(xp, d_x), dh, dc, d_u, d_w, d_b, *d_peep)
 
 
-def _forward_step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out, variant, peep):
+def _forward_step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out, *, variant, peep, gates):
     """One step on the CPU: activate the gates ``z`` in place, write h_t, c_t, tanh(c_t)."""
     xp = get_array_module(z)
     H = c_prev.shape[1]
     z += hw
     if variant == "coupled":
+        gates(z, xp)
         f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H :]
-        sigmoid_(f, xp)
-        xp.tanh(g, out=g)
         c = f * (c_prev - g)
         c += g
     else:
         i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
-        if peep:
+        if peep:  # i and f look at c_{t-1}; o looks at c_t, so it waits for c_t
             i += peep[0] * c_prev
             f += peep[1] * c_prev
-        sigmoid_(z[:, : 2 * H], xp)
-        xp.tanh(g, out=g)
+            gates(z[:, : 3 * H], xp)
+        else:
+            gates(z, xp)
         c = f * c_prev
         c += i * g
     if peep:
         o += peep[2] * c
-    sigmoid_(o, xp)
+        sigmoid_(o, xp)
     if mask is not None:
         c = c * mask + c_prev * (1 - mask)
     c_out[...] = c
@@ -137,8 +140,12 @@ def _forward_step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out, variant, pe
     h_out[...] = h
 
 
-def _backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz, variant, peep):
-    """One step back on the CPU: fill ``dz``; return (dc_{t-1}, dh that skips the cell)."""
+def _backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz, *, variant, peep, gates):
+    """One step back on the CPU: fill ``dz``; return (dc_{t-1}, dh that skips the cell).
+
+    Each gate's slice of ``dz`` first receives d(loss)/d(gate output), then the
+    whole row is multiplied by the activations' derivative in one pass.
+    """
     xp = get_array_module(a)
     H = c_prev.shape[1]
     dh = dh + d_out
@@ -148,29 +155,37 @@ def _backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz, variant, peep):
         dh, dc = dh * mask, dc * mask
     else:
         dc = dc.copy()
-    if variant == "coupled":
-        f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-        dzf, dzg, dzo = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
-    else:
-        i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
-        dzi, dzf, dzg, dzo = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H : 3 * H], dz[:, 3 * H :]
-    xp.multiply(dh * tc, o * (1 - o), out=dzo)
+    o, dzo = a[:, -H:], dz[:, -H:]
+    xp.multiply(dh, tc, out=dzo)
     dc += dh * o * (1 - tc * tc)
-    if peep:
+    if peep:  # o's pre-activation gradient reaches c_t through p_o, so finish it now
+        dzo *= o * (1 - o)
         dc += dzo * peep[2]
     if variant == "coupled":
-        xp.multiply(dc * (c_prev - g), f * (1 - f), out=dzf)
-        xp.multiply(dc * (1 - f), 1 - g * g, out=dzg)
+        f, g = a[:, :H], a[:, H : 2 * H]
+        xp.multiply(dc, c_prev - g, out=dz[:, :H])
+        xp.multiply(dc, 1 - f, out=dz[:, H : 2 * H])
     else:
-        xp.multiply(dc * g, i * (1 - i), out=dzi)
-        xp.multiply(dc * c_prev, f * (1 - f), out=dzf)
-        xp.multiply(dc * i, 1 - g * g, out=dzg)
+        i, f, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H]
+        xp.multiply(dc, g, out=dz[:, :H])
+        xp.multiply(dc, c_prev, out=dz[:, H : 2 * H])
+        xp.multiply(dc, i, out=dz[:, 2 * H : 3 * H])
+    if peep:
+        dz[:, : 3 * H] *= gates.derivative(a[:, : 3 * H])
+    else:
+        dz *= gates.derivative(a)
     dc_prev = dc * f
     if peep:
-        dc_prev += dzi * peep[0] + dzf * peep[1]
+        dc_prev += dz[:, :H] * peep[0] + dz[:, H : 2 * H] * peep[1]
     if mask is not None:
         dc_prev += dc_skip
     return dc_prev, dh_skip
+
+
+def _gates(xp, variant, hidden, dtype):
+    """The gate blocks activated together in one pass (peephole's o waits for c_t)."""
+    kinds = {"lstm": "ssts", "peephole": "sst", "coupled": "sts"}[variant]
+    return GateActivations(xp, kinds, hidden, dtype)
 
 
 def _peephole_grads(dz_all, cs):
@@ -188,7 +203,7 @@ def _cuda_forward_step(xp, variant, peep, dummy):
     kernel, code = cuda_kernels.kernel("lstm_forward"), cuda_kernels.LSTM_VARIANTS[variant]
     peep_all = xp.concatenate(peep) if peep else dummy
 
-    def step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out, variant, peep):
+    def step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out):
         m, flag = (mask, 1) if mask is not None else (dummy, 0)
         kernel(
             hw, c_prev, h_prev, peep_all, code, m, c_prev.shape[1], flag, z, h_out, c_out, tc_out
@@ -202,7 +217,7 @@ def _cuda_backward_step(xp, variant, peep, dummy):
     kernel, code = cuda_kernels.kernel("lstm_backward"), cuda_kernels.LSTM_VARIANTS[variant]
     peep_all = xp.concatenate(peep) if peep else dummy
 
-    def step(a, tc, c_prev, dh, d_out, dc, mask, dz, variant, peep):
+    def step(a, tc, c_prev, dh, d_out, dc, mask, dz):
         m, flag = (mask, 1) if mask is not None else (dummy, 0)
         dc_prev, dh_skip = xp.empty_like(dc), xp.empty_like(dh)
         args = (a, tc, c_prev, dh, d_out, dc, peep_all, code, m, c_prev.shape[1], flag)

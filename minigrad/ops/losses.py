@@ -31,12 +31,14 @@ class CrossEntropy(Function):
         sum_exp = exp.sum(axis=-1, keepdims=True)
         valid = targets != ignore_index if ignore_index is not None else None
         safe_t = xp.where(valid, targets, 0) if valid is not None else targets
-        picked = xp.take_along_axis(shifted, safe_t[..., None], axis=-1)[..., 0]
+        # Row r's logit of its target class, as a[rows, t] on the flattened rows.
+        rows, cols = xp.arange(safe_t.size), safe_t.reshape(-1)
+        picked = shifted.reshape(rows.size, -1)[rows, cols].reshape(safe_t.shape)
         losses = xp.log(sum_exp[..., 0]) - picked
         if valid is not None:
             losses = losses * valid
         count = int(valid.sum()) if valid is not None else losses.size
-        ctx.save_for_backward(exp / sum_exp, safe_t, valid)
+        ctx.save_for_backward(exp / sum_exp, rows, cols, valid)
         ctx.reduction, ctx.count = reduction, count
         if reduction == "none":
             return losses
@@ -45,11 +47,9 @@ class CrossEntropy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        probs, targets, valid = ctx.saved
-        xp = get_array_module(probs)
+        probs, rows, cols, valid = ctx.saved
         g = probs.copy()
-        flat = g.reshape(-1, g.shape[-1])
-        flat[xp.arange(flat.shape[0]), targets.reshape(-1)] -= 1
+        g.reshape(rows.size, -1)[rows, cols] -= 1
         if valid is not None:
             g *= valid[..., None]
         if ctx.reduction == "none":
