@@ -37,6 +37,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from bench_core import machine_info  # noqa: E402
 from numpy_reference import NumpyModel  # noqa: E402
 
 import minigrad as mg  # noqa: E402
@@ -322,6 +323,14 @@ def main(argv: list[str] | None = None) -> int:
     table = QUICK if args.quick else WORKLOADS
     rounds = args.rounds or (2 if args.quick else 5)
     report: dict = {"device": args.device, "quick": args.quick, "workloads": {}}
+    report["machine"] = machine_info()
+    try:
+        import torch
+
+        report["machine"]["torch"] = torch.__version__
+    except ImportError:
+        pass
+    print(f"machine: {report['machine']}")
     if args.device == "cpu":
         report["gemm_peak_gflops"] = gemm_peak_gflops(256 if args.quick else 1024)
         print(f"float32 GEMM peak on this machine: {report['gemm_peak_gflops']:.0f} GFLOP/s")

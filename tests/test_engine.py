@@ -343,3 +343,16 @@ def test_keep_freed_memory_leaves_results_unchanged() -> None:
     x.grad = None
     (x * x).sum().backward()
     np.testing.assert_array_equal(x.grad, before)
+
+
+def test_graph_nodes_lists_each_op_once_after_its_inputs() -> None:
+    from minigrad.autograd import graph_nodes
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2.0
+    z = (y + y).sum()  # y feeds the add twice but is one node
+    nodes = graph_nodes(z)
+    assert [n.name() for n in nodes] == ["mul", "add", "sum"]
+    assert graph_nodes(x) == [] and graph_nodes(y) == [y._ctx]
+    with mg.no_grad():
+        assert graph_nodes(x * 3.0) == []

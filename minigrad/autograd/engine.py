@@ -82,6 +82,16 @@ def topological_order(roots: Sequence[Function]) -> list[Function]:
     return order
 
 
+def graph_nodes(*tensors: Tensor) -> list[Function]:
+    """The op nodes that ``tensors`` were computed through, each after its inputs' nodes.
+
+    ``len(graph_nodes(loss))`` is how many ops ``loss.backward()`` will call: a
+    handy measure of what a model costs in per-op overhead (see
+    docs/performance.md). Leaves and tensors made under ``no_grad`` add none.
+    """
+    return topological_order([t._ctx for t in tensors if t._ctx is not None])
+
+
 def run_backward(
     roots: Sequence[Tensor],
     root_grads: Sequence[Any],

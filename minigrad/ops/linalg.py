@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from minigrad.autograd.function import Function
-from minigrad.backend import get_array_module
 from minigrad.errors import ShapeError
 from minigrad.tensor import Tensor
 
 
 def _t(x):
-    """Swap the last two axes, as a contiguous array.
+    """Swap the last two axes, as a view.
 
-    OpenBLAS is up to 1.6x slower on small products with a transposed *view*;
-    one copy of the (usually small) operand is cheaper than that.
+    BLAS reads a transposed view directly (as a "transposed" flag), so no copy
+    is needed. Measured with NumPy 2.4's OpenBLAS on 2 cores, a contiguous copy
+    made on every call costs more than it saves at every size the lessons use
+    (benchmarks/README.md); the fused cells, which reuse one transpose for a
+    whole sequence, do keep a contiguous copy.
     """
-    return get_array_module(x).ascontiguousarray(x.swapaxes(-1, -2))
+    return x.swapaxes(-1, -2)
 
 
 class MatMul(Function):

@@ -92,7 +92,9 @@ def cross_entropy(
         )
     num_classes = logits.shape[-1]
     check = t if ignore_index is None else t[t != ignore_index]
-    if check.size and (int(check.min()) < 0 or int(check.max()) >= num_classes):
+    # One pass checks both bounds: read as unsigned, a negative index is huge.
+    as_unsigned = check.view(check.dtype.str.replace("i", "u"))
+    if check.size and int(as_unsigned.max()) >= num_classes:
         raise ShapeError(
             f"cross_entropy: targets must be in [0, {num_classes}) for {num_classes} classes, "
             f"got range [{int(check.min())}, {int(check.max())}]"
