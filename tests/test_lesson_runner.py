@@ -397,6 +397,21 @@ def test_learn_with_a_pipe_for_stdin_prints_the_menu_only(
     assert "minigrad lessons" in cli_console.export_text()
 
 
+def test_learn_menu_runs_the_chosen_lesson_then_comes_back(
+    cli_console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(learn, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(catalog, "load", lambda number: make_lesson(calls))
+    # the menu: lesson 1; the lesson: Enter at each of its three steps; the menu again: quit
+    keys = Keys("1", "", "", "", "q")
+    monkeypatch.setattr(cli_console, "input", keys)
+    assert main(["learn"]) == 0
+    assert calls == ["first", "second", "third"]
+    assert keys.answers == []  # the menu asked again after the lesson, and q ended it
+    assert cli_console.export_text().count("minigrad lessons") == 2
+
+
 def test_lesson_cli_errors(cli_console: Console, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["lesson", "99"]) == 2
     assert "there is no lesson 99" in capsys.readouterr().err

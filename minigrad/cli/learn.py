@@ -163,7 +163,7 @@ def menu_table() -> tuple[Table, int | None]:
 
 
 def run_learn(args: argparse.Namespace) -> int:
-    """``minigrad learn``: the menu; pick a lesson and run it."""
+    """``minigrad learn``: the menu; pick a lesson, run it, come back to the menu; q quits."""
     from minigrad.lessons import catalog
     from minigrad.lessons.framework import LessonRunner
 
@@ -194,5 +194,7 @@ def run_learn(args: argparse.Namespace) -> int:
         except (ValueError, MinigradError) as exc:
             console.print(Text(f"{exc if isinstance(exc, MinigradError) else 'a number, please'}"))
             continue
-        runner = LessonRunner(lesson, console, config=lesson.make_config(), seed=args.seed)
-        return runner.run().exit_code
+        LessonRunner(lesson, console, config=lesson.make_config(), seed=args.seed).run()
+        table, suggestion = menu_table()  # the progress has changed
+        console.print(table)
+        default = suggestion or default
