@@ -139,32 +139,23 @@ def minigrad_step(w: Workload, fused: bool, device: str = "cpu") -> Callable:
 
 
 class StaticLesson1:
-    """Lesson 1's model written by hand: tanh(concat([x, s]) @ W + b), statically unrolled."""
+    """Lesson 1's own model, ``EchoRNN``: s_t = tanh(concat([x_t, s_{t-1}]) @ W + b), unrolled
+    statically in a Python loop, softmax layer per step, one cross-entropy over the window."""
 
     def __init__(self, w: Workload) -> None:
-        rng = np.random.default_rng(0)
-        bound = 1 / np.sqrt(w.hidden)
-        self.W = mg.nn.Parameter(
-            rng.uniform(-bound, bound, (w.vocab + w.hidden, w.hidden)).astype(np.float32)
-        )
-        self.b = mg.nn.Parameter(np.zeros(w.hidden, np.float32))
-        self.V = mg.nn.Parameter(rng.uniform(-bound, bound, (w.hidden, w.vocab)).astype(np.float32))
-        self.c = mg.nn.Parameter(np.zeros(w.vocab, np.float32))
-        self.w = w
-        self.state = mg.zeros((w.batch, w.hidden))
-        self.opt = mg.optim.SGD([self.W, self.b, self.V, self.c], lr=0.1)
+        from minigrad.lessons.lesson1.model import NUM_CLASSES, EchoRNN
+
+        assert w.vocab == NUM_CLASSES, "lesson 1's inputs are binary"
+        self.model = EchoRNN(w.hidden, rng=np.random.default_rng(0))
+        self.state = self.model.zero_state(w.batch)
+        self.opt = mg.optim.SGD(self.model.parameters(), lr=0.1)
 
     def __call__(self, x: np.ndarray, y: np.ndarray) -> float:
-        inputs = mg.unstack(mg.one_hot(x, self.w.vocab), axis=1)
-        s, losses = self.state, []
-        for t, x_t in enumerate(inputs):
-            s = mg.tanh(mg.concat([x_t, s], axis=1) @ self.W + self.b)
-            losses.append(mg.cross_entropy(s @ self.V + self.c, y[:, t]))
-        loss = mg.stack(losses).mean()
+        loss, state = self.model(x, y, self.state)
         self.opt.zero_grad()
         loss.backward()
         self.opt.step()
-        self.state = s.detach()
+        self.state = state.detach()
         return loss.item()
 
 

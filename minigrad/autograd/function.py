@@ -83,7 +83,7 @@ class Function:
                 a, b = inputs[0].data, inputs[1].data
                 if type(a) is not type(b) or a.dtype is not b.dtype:
                     _check_compatible(cls, inputs)
-                out = cls.forward(ctx, a, b, **params)
+                out = cls.forward(ctx, a, b, **params) if params else cls.forward(ctx, a, b)
             else:
                 _check_compatible(cls, inputs)
                 out = cls.forward(ctx, *[t.data for t in inputs], **params)
