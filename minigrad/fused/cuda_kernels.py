@@ -36,6 +36,16 @@ const ptrdiff_t b = i / H, j = i % H;
 const T m = masked ? mask[b] : T(1);
 """
 _MASKED = "raw T mask, int32 H, int32 masked"
+# Both GRU forms, going back: the gradient reaching h_t (split by the mask into the part
+# through the cell and the part that skips it), then the z and n pre-activation gradients.
+_GRU_Z_N_GRADS = r"""
+const T z = a[k + H], n = a[k + 2 * H];
+T dh = dh_in + d_out;
+const T skip = dh * (T(1) - m);
+dh = dh * m;
+const T dzz = (dh * (h_prev - n)) * (z * (T(1) - z));
+const T dzn = (dh * (T(1) - z)) * (T(1) - n * n);
+"""
 
 # name: (inputs, outputs, body). Variant codes: 0 lstm, 1 peephole, 2 coupled.
 _SOURCES: dict[str, tuple[str, str, str]] = {
@@ -127,12 +137,10 @@ _SOURCES: dict[str, tuple[str, str, str]] = {
         "raw T dz, raw T d_hw, T dh_part",
         r"""
         const ptrdiff_t k = b * 3 * H + j;
-        const T r = a[k], z = a[k + H], n = a[k + 2 * H];
-        T dh = dh_in + d_out;
-        const T skip = dh * (T(1) - m);
-        dh = dh * m;
-        const T dzz = (dh * (h_prev - n)) * (z * (T(1) - z));
-        const T dzn = (dh * (T(1) - z)) * (T(1) - n * n);
+        const T r = a[k];
+        """
+        + _GRU_Z_N_GRADS
+        + r"""
         const T dzr = (dzn * hn) * (r * (T(1) - r));
         dz[k] = dzr; dz[k + H] = dzz; dz[k + 2 * H] = dzn;
         d_hw[k] = dzr; d_hw[k + H] = dzz; d_hw[k + 2 * H] = dzn * r;
@@ -165,12 +173,11 @@ _SOURCES: dict[str, tuple[str, str, str]] = {
         "raw T dz, T dh_part",
         r"""
         const ptrdiff_t k = b * 3 * H + j;
-        const T z = a[k + H], n = a[k + 2 * H];
-        T dh = dh_in + d_out;
-        const T skip = dh * (T(1) - m);
-        dh = dh * m;
-        dz[k + H] = (dh * (h_prev - n)) * (z * (T(1) - z));
-        dz[k + 2 * H] = (dh * (T(1) - z)) * (T(1) - n * n);
+        """
+        + _GRU_Z_N_GRADS
+        + r"""
+        dz[k + H] = dzz;
+        dz[k + 2 * H] = dzn;
         dh_part = dh * z + skip;
         """,
     ),

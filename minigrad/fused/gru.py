@@ -155,10 +155,7 @@ def _after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
     xp = get_array_module(a)
     H = h_prev.shape[1]
     dh, skip = _incoming(dh, d_out, mask)
-    r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-    dzr, dzz, dzn = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
-    xp.multiply(dh * (h_prev - n), z * (1 - z), out=dzz)
-    xp.multiply(dh * (1 - z), 1 - n * n, out=dzn)
+    r, z, dzr, dzn = _update_and_candidate_grads(a, h_prev, dh, dz)
     xp.multiply(dzn * hn, r * (1 - r), out=dzr)
     d_hw[:, : 2 * H] = dz[:, : 2 * H]
     xp.multiply(dzn, r, out=d_hw[:, 2 * H :])
@@ -169,17 +166,24 @@ def _after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
 def _before_backward(a, h_prev, dh, d_out, mask, dz, W_n_t):
     """Reset before, one step back on the CPU: fill ``dz``; return dh_{t-1} minus dz_rz W_rz^T."""
     xp = get_array_module(a)
-    H = h_prev.shape[1]
     dh, skip = _incoming(dh, d_out, mask)
-    r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-    dzr, dzz, dzn = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
-    xp.multiply(dh * (h_prev - n), z * (1 - z), out=dzz)
-    xp.multiply(dh * (1 - z), 1 - n * n, out=dzn)
+    r, z, dzr, dzn = _update_and_candidate_grads(a, h_prev, dh, dz)
     d_rh = dzn @ W_n_t
     xp.multiply(d_rh * h_prev, r * (1 - r), out=dzr)
     dh_prev = dh * z
     dh_prev += d_rh * r
     return dh_prev if skip is None else dh_prev + skip
+
+
+def _update_and_candidate_grads(a, h_prev, dh, dz):
+    """Fill the z and n blocks of ``dz``, the same in both forms; return r, z, dz_r and dz_n."""
+    xp = get_array_module(a)
+    H = h_prev.shape[1]
+    r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
+    dzr, dzz, dzn = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
+    xp.multiply(dh * (h_prev - n), z * (1 - z), out=dzz)
+    xp.multiply(dh * (1 - z), 1 - n * n, out=dzn)
+    return r, z, dzr, dzn
 
 
 # GPU versions of the four steps above: the same arithmetic as one kernel each

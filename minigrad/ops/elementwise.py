@@ -194,8 +194,6 @@ class AsType(Function):
 
 def add(a: Tensor, b: Any) -> Tensor:
     """Elementwise a + b (broadcasting). d/da = 1, d/db = 1."""
-    if type(a) is Tensor and type(b) is Tensor:  # the common case first: every op pays here
-        return Add.apply(a, b)
     return Add.apply(a, as_tensor(b, a)) if isinstance(a, Tensor) else radd(b, a)
 
 
@@ -206,8 +204,6 @@ def radd(a: Tensor, b: Any) -> Tensor:
 
 def sub(a: Tensor, b: Any) -> Tensor:
     """Elementwise a - b (broadcasting). d/da = 1, d/db = -1."""
-    if type(a) is Tensor and type(b) is Tensor:  # the common case first: every op pays here
-        return Sub.apply(a, b)
     return Sub.apply(a, as_tensor(b, a)) if isinstance(a, Tensor) else rsub(b, a)
 
 
@@ -218,8 +214,6 @@ def rsub(a: Tensor, b: Any) -> Tensor:
 
 def mul(a: Tensor, b: Any) -> Tensor:
     """Elementwise a * b (broadcasting). d/da = b, d/db = a."""
-    if type(a) is Tensor and type(b) is Tensor:  # the common case first: every op pays here
-        return Mul.apply(a, b)
     return Mul.apply(a, as_tensor(b, a)) if isinstance(a, Tensor) else rmul(b, a)
 
 
@@ -230,8 +224,6 @@ def rmul(a: Tensor, b: Any) -> Tensor:
 
 def div(a: Tensor, b: Any) -> Tensor:
     """Elementwise a / b (broadcasting). d/da = 1/b, d/db = -a/b^2."""
-    if type(a) is Tensor and type(b) is Tensor:  # the common case first: every op pays here
-        return Div.apply(a, b)
     return Div.apply(a, as_tensor(b, a)) if isinstance(a, Tensor) else rdiv(b, a)
 
 
