@@ -20,7 +20,7 @@ import pytest
 import minigrad
 
 ROOT = Path(__file__).resolve().parents[1]
-DOC_FILES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
+DOC_FILES = sorted((ROOT / "docs").rglob("*.md")) + [ROOT / "README.md"]
 
 # An opening fence with its info string, the body, and a closing fence of the
 # same length or longer (CommonMark), indented by at most three spaces.
