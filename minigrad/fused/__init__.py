@@ -2,7 +2,9 @@
 
 The built-in cells use them by default (``fused=True``) through
 ``Cell.forward_sequence``; the composed cells (``fused=False``) are the
-readable reference they are tested against.
+readable reference they are tested against. On a GPU each time step's gate
+arithmetic is one CUDA kernel (``cuda_kernels.py``). docs/performance.md
+explains why fusing pays and measures it.
 """
 
 from minigrad.fused.gru import GRUSequence, gru_sequence

@@ -20,6 +20,10 @@ Backward, for one step (dh, dc: gradients flowing into h_t and c_t)::
     dh_{t-1} = dz @ W^T
 
 Steps past an example's length copy the state: their gradient skips the cell.
+
+Each step's arithmetic lives in ``_forward_step`` / ``_backward_step`` (NumPy,
+the version to read); on a GPU the same arithmetic runs as one CUDA kernel per
+step (``cuda_kernels.py``), chosen by the array's device.
 """
 
 from __future__ import annotations
