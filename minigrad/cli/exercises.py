@@ -18,13 +18,14 @@ workspace is found as ``minigrad.lessons.grader.workspace`` explains.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from rich.console import Console
 from rich.panel import Panel
 from rich.syntax import Syntax
 from rich.text import Text
+
+from minigrad.cli.terminal import stdin_is_terminal
 
 #: Exit code when a graded exercise does not pass (or a solution is still locked).
 EXIT_NOT_PASSING = 1
@@ -33,14 +34,6 @@ EXIT_NOT_PASSING = 1
 def make_console() -> Console:
     """The console the commands print to (tests replace this function to record output)."""
     return Console()
-
-
-def stdin_is_terminal() -> bool:
-    """Whether a person can answer a question on stdin."""
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def confirm(console: Console, question: str) -> bool:

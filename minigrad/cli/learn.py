@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import sys
 from typing import Any
 
 from rich.console import Console
@@ -18,20 +17,13 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from minigrad.cli.terminal import stdin_is_terminal
 from minigrad.errors import MinigradError
 
 
 def make_console() -> Console:
     """The console lessons print to (tests replace this function to record output)."""
     return Console()
-
-
-def stdin_is_terminal() -> bool:
-    """Whether a person can answer prompts (a pipe or a file means ``--auto``)."""
-    try:
-        return sys.stdin is not None and sys.stdin.isatty()
-    except (AttributeError, ValueError):
-        return False
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
