@@ -224,7 +224,7 @@ def test_auto_runs_every_step_once_and_writes_the_summary(tmp_path: Path) -> Non
     assert summary["answer"] == 42
     assert [s["id"] for s in summary["steps"]] == ["first", "second", "third"]
     assert all(s["done"] for s in summary["steps"])
-    assert summary["steps"][1]["exercise"] == "lesson9.second"
+    assert summary["steps"][1]["exercises"] == ["lesson9.second"]
 
 
 def test_the_seed_fixes_every_random_stream(tmp_path: Path) -> None:

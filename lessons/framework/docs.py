@@ -62,8 +62,9 @@ def render_page(lesson: Lesson) -> str:
         out += [f"## Step {index}/{total}: {step.title}", "", f"Step id: `{step.id}`.", ""]
         if step.text:
             out += [step.text, ""]
-        if step.exercise:
-            out += [f"Graded exercise: `{step.exercise}`.", ""]
+        if step.exercises:
+            label = "Graded exercise" if len(step.exercises) == 1 else "Graded exercises"
+            out += [f"{label}: " + ", ".join(f"`{e}`" for e in step.exercises) + ".", ""]
         for name, source in step.sources():
             out += [f"Code (`{name}`):", "", "```python no-run", source, "```", ""]
         if step.hints:

@@ -130,10 +130,14 @@ class Step:
     meta: dict[str, list[str]] = field(default_factory=dict)
 
     @property
+    def exercises(self) -> list[str]:
+        """The ids of the graded exercises that go with this step (``<!-- exercise: id -->``)."""
+        return list(self.meta.get("exercise", []))
+
+    @property
     def exercise(self) -> str | None:
-        """The id of the graded exercise this step corresponds to, if any."""
-        values = self.meta.get("exercise")
-        return values[0] if values else None
+        """The first of ``exercises``, if any."""
+        return self.exercises[0] if self.exercises else None
 
     @property
     def hints(self) -> list[str]:

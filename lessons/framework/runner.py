@@ -252,9 +252,10 @@ class LessonRunner:
         if step.hints:
             hints = Markdown("\n".join(f"- {hint}" for hint in step.hints))
             self.console.print(Panel(hints, title="Try this", title_align="left", style="dim"))
-        if step.exercise:
+        if step.exercises:
+            label = "Graded exercise" if len(step.exercises) == 1 else "Graded exercises"
             self.console.print(
-                Text(f"Graded exercise for this step: {step.exercise}", style="dim italic")
+                Text(f"{label} for this step: {', '.join(step.exercises)}", style="dim italic")
             )
 
     # ------------------------------------------------------------- finishing
@@ -273,7 +274,7 @@ class LessonRunner:
                     "title": step.title,
                     "done": step.id in self.ctx.results,
                     "seconds": round(self.timings.get(step.id, 0.0), 4),
-                    **({"exercise": step.exercise} if step.exercise else {}),
+                    **({"exercises": step.exercises} if step.exercises else {}),
                 }
                 for step in self.lesson.steps
             ],
