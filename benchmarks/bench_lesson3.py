@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from minigrad.lessons.charlm import TrainConfig, Trainer, TrainHooks, apply_preset, load_corpus
 from minigrad.lessons.charlm.baselines import compute_baselines
 from minigrad.lessons.charlm.data import KNOWN_CORPORA, read_text_file, toy_text

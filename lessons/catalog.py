@@ -12,10 +12,9 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
+from minigrad.errors import MinigradError
 from minigrad.lessons.framework.content import ContentError, load_content
 from minigrad.lessons.framework.lesson import Lesson, LessonOptionError
-
-from minigrad.errors import MinigradError
 
 
 @dataclass(frozen=True)

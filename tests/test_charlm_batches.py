@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+from minigrad.errors import DataError
 from minigrad.lessons.charlm.batches import (
     check_enough,
     epoch_size,
@@ -13,8 +15,6 @@ from minigrad.lessons.charlm.batches import (
     train_val_split,
 )
 from minigrad.lessons.charlm.vocab import Vocabulary
-
-from minigrad.errors import DataError
 
 SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare.txt"
 

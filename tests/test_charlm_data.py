@@ -13,6 +13,8 @@ import urllib.error
 from pathlib import Path
 
 import pytest
+
+from minigrad.errors import DataError
 from minigrad.lessons.charlm import data
 from minigrad.lessons.charlm.data import (
     KNOWN_CORPORA,
@@ -24,8 +26,6 @@ from minigrad.lessons.charlm.data import (
     sha256_of,
     toy_text,
 )
-
-from minigrad.errors import DataError
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SHAKESPEARE = SHARED / "tinyshakespeare.txt"

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+import minigrad as mg
+from minigrad.cli.main import main
+from minigrad.errors import DataError
 from minigrad.lessons.charlm.checkpoint import load_checkpoint
 from minigrad.lessons.charlm.config import TrainConfig
 from minigrad.lessons.charlm.data import read_text_file, toy_text
@@ -18,10 +22,6 @@ from minigrad.lessons.charlm.generate import (
 from minigrad.lessons.charlm.model import CharLM, ModelConfig
 from minigrad.lessons.charlm.train import train
 from minigrad.lessons.charlm.vocab import Vocabulary
-
-import minigrad as mg
-from minigrad.cli.main import main
-from minigrad.errors import DataError
 
 LOGITS = np.array([0.5, 2.0, -1.0, 1.5, 0.0, 1.9])
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+import minigrad as mg
+from minigrad.errors import CheckpointError, DataError
 from minigrad.lessons.charlm.baselines import compute_baselines
 from minigrad.lessons.charlm.checkpoint import load_checkpoint
 from minigrad.lessons.charlm.config import TrainConfig
@@ -24,9 +27,6 @@ from minigrad.lessons.charlm.train import (
     train,
 )
 from minigrad.lessons.charlm.vocab import Vocabulary
-
-import minigrad as mg
-from minigrad.errors import CheckpointError, DataError
 
 TINY = TrainConfig(
     cell="lstm",

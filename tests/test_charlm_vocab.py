@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from minigrad.lessons.charlm.vocab import Vocabulary
 
 from minigrad.errors import DataError
+from minigrad.lessons.charlm.vocab import Vocabulary
 
 SHAKESPEARE = Path(__file__).resolve().parents[2] / "shared" / "data" / "tinyshakespeare.txt"
 

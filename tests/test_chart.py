@@ -6,10 +6,11 @@ import math
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+
 from minigrad.lessons.framework import chart as chart_module
 from minigrad.lessons.framework import plot
 from minigrad.lessons.framework.chart import LineChart, side_by_side
-from rich.console import Console
 
 BRAILLE = range(0x2800, 0x2900)
 

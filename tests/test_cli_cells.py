@@ -8,7 +8,6 @@ import types
 from typing import Any
 
 import pytest
-from minigrad.plugins.rnn import BasicRNNCell
 
 import minigrad as mg
 from minigrad import cells
@@ -16,6 +15,7 @@ from minigrad.cells import CellRegistry
 from minigrad.cli.check_cell import parse_options
 from minigrad.cli.main import SUBCOMMANDS, main
 from minigrad.errors import CellError
+from minigrad.plugins.rnn import BasicRNNCell
 
 BUILTIN_NAMES = {"rnn", "lstm", "peephole_lstm", "coupled_lstm", "gru", "layernorm_lstm"}
 

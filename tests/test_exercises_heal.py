@@ -14,12 +14,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from minigrad.lessons.grader.manifest import load_manifest
-from minigrad.lessons.grader.progress import summary
 from rich.console import Console
 
 from minigrad.cli import exercises as cli
 from minigrad.cli.main import main
+from minigrad.lessons.grader.manifest import load_manifest
+from minigrad.lessons.grader.progress import summary
 
 MANIFEST = load_manifest()
 

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+
 from minigrad.lessons import catalog
 from minigrad.lessons.framework import load_content
 from minigrad.lessons.grader.checks import load_file

@@ -13,10 +13,10 @@ import math
 
 import numpy as np
 import pytest
-from minigrad.lessons.grader.checks import load_file
-from minigrad.lessons.grader.manifest import load_manifest
 
 import minigrad as mg
+from minigrad.lessons.grader.checks import load_file
+from minigrad.lessons.grader.manifest import load_manifest
 
 
 def solution(exercise_id: str):

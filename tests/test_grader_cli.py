@@ -7,12 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from minigrad.lessons.grader.manifest import load_manifest
-from minigrad.lessons.grader.progress import Progress
 from rich.console import Console
 
 from minigrad.cli import exercises as cli
 from minigrad.cli.main import main
+from minigrad.lessons.grader.manifest import load_manifest
+from minigrad.lessons.grader.progress import Progress
 
 MANIFEST = load_manifest()
 GRU = MANIFEST.get("cells.gru")

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from minigrad.lessons.grader import messages
 from minigrad.lessons.grader.checks import StudentImportError
 from minigrad.lessons.grader.manifest import load_manifest

@@ -9,12 +9,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+
 from minigrad.lessons.grader.manifest import load_manifest
 from minigrad.lessons.grader.progress import Progress
 from minigrad.lessons.grader.results import ExerciseResult
 from minigrad.lessons.grader.watch import Watcher, stdin_lines
 from minigrad.lessons.grader.workspace import Workspace
-from rich.console import Console
 
 MANIFEST = load_manifest()
 FIRST = MANIFEST.exercises[0]

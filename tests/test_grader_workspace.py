@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from minigrad.lessons.grader.errors import WorkspaceError
 from minigrad.lessons.grader.hints import reveal_next_hint
 from minigrad.lessons.grader.manifest import load_manifest

@@ -12,6 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
+
+import minigrad as mg
+from minigrad.cli import learn
+from minigrad.cli.main import main
 from minigrad.lessons.framework import LessonRunner
 from minigrad.lessons.framework.docs import render_page
 from minigrad.lessons.lesson1 import LESSON
@@ -27,11 +32,6 @@ from minigrad.lessons.lesson1.data import (
 from minigrad.lessons.lesson1.model import EchoRNN, one_hot_inputs, train_network
 from minigrad.lessons.lesson1.steps import parse_experiments
 from minigrad.lessons.lesson1.truncation import gradient_reach, share_that_sees
-from rich.console import Console
-
-import minigrad as mg
-from minigrad.cli import learn
-from minigrad.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"epochs": 2, "epoch_samples": 20_000, "experiments": "2x4,5x4,10x16"}

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from rich.console import Console
+
+import minigrad as mg
 from minigrad.lessons.framework import LessonRunner
 from minigrad.lessons.framework.docs import render_page
 from minigrad.lessons.lesson2 import LESSON
@@ -14,9 +17,6 @@ from minigrad.lessons.lesson2.gradients import state_gradient_norms, unrolled_st
 from minigrad.lessons.lesson2.lengths import variable_length_demo
 from minigrad.lessons.lesson2.model import CellClassifier
 from minigrad.lessons.lesson2.steps import exploding_rnn, same_as_lesson1
-from rich.console import Console
-
-import minigrad as mg
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = {"epoch_samples": 20_000, "grad_steps": 30}

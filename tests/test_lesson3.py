@@ -8,16 +8,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from minigrad.lessons.charlm.checkpoint import load_checkpoint
-from minigrad.lessons.charlm.data import toy_text
-from minigrad.lessons.framework import LessonRunner
-from minigrad.lessons.framework.docs import page_path, render_page
-from minigrad.lessons.lesson3 import LESSON, steps
 from rich.console import Console
 
 from minigrad.cli import learn
 from minigrad.cli.main import main
 from minigrad.errors import CheckpointError, DataError
+from minigrad.lessons.charlm.checkpoint import load_checkpoint
+from minigrad.lessons.charlm.data import toy_text
+from minigrad.lessons.framework import LessonRunner
+from minigrad.lessons.framework.docs import page_path, render_page
+from minigrad.lessons.lesson3 import LESSON, steps
 
 ROOT = Path(__file__).resolve().parents[1]
 SHAKESPEARE = ROOT.parent / "shared" / "data" / "tinyshakespeare.txt"

@@ -9,6 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+
+from minigrad.cli import learn
+from minigrad.cli.main import main
+from minigrad.errors import MinigradError
 from minigrad.lessons import catalog
 from minigrad.lessons.framework import (
     ContentError,
@@ -23,11 +28,6 @@ from minigrad.lessons.framework import (
     state_dir,
 )
 from minigrad.lessons.framework.docs import render_page
-from rich.console import Console
-
-from minigrad.cli import learn
-from minigrad.cli.main import main
-from minigrad.errors import MinigradError
 
 ROOT = Path(__file__).resolve().parents[1]
 

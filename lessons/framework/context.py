@@ -16,7 +16,6 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from minigrad.lessons.framework.chart import LineChart
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.progress import (
@@ -30,6 +29,7 @@ from rich.progress import (
 from rich.text import Text
 
 from minigrad.errors import MinigradError
+from minigrad.lessons.framework.chart import LineChart
 
 #: Keys of the JSON summary the runner fills itself; ``report`` may not use them.
 RESERVED_KEYS = ("lesson", "title", "status", "seed", "device", "config", "steps")

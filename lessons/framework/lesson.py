@@ -26,14 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from minigrad.errors import MinigradError
 from minigrad.lessons.framework.content import (
     ContentError,
     LessonContent,
     Section,
     load_content,
 )
-
-from minigrad.errors import MinigradError
 
 #: Metadata keys of content.md sections the runner understands.
 KNOWN_META = ("exercise", "hint")

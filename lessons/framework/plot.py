@@ -10,9 +10,8 @@ import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
 
-from minigrad.lessons.framework.chart import LineChart
-
 from minigrad.errors import MinigradError
+from minigrad.lessons.framework.chart import LineChart
 
 _COLOURS = {
     "cyan": "tab:cyan",

@@ -20,10 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from minigrad.lessons.framework.context import LessonContext
-from minigrad.lessons.framework.lesson import Lesson, Step
-from minigrad.lessons.framework.plot import require_matplotlib, save_png
-from minigrad.lessons.framework.progress import LessonProgress, ProgressStore
 from rich.console import Console, Group
 from rich.markdown import Markdown
 from rich.markup import escape
@@ -36,6 +32,10 @@ from rich.text import Text
 
 import minigrad as mg
 from minigrad.errors import MinigradError
+from minigrad.lessons.framework.context import LessonContext
+from minigrad.lessons.framework.lesson import Lesson, Step
+from minigrad.lessons.framework.plot import require_matplotlib, save_png
+from minigrad.lessons.framework.progress import LessonProgress, ProgressStore
 
 #: Exit status after Ctrl-C (what a shell reports for SIGINT).
 EXIT_INTERRUPTED = 130

@@ -29,6 +29,7 @@ from types import ModuleType
 from typing import Any
 
 import numpy as np
+
 from minigrad.lessons.grader.messages import format_import_error
 
 #: Environment variables set by the runner for the grading subprocess.

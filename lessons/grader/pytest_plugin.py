@@ -20,6 +20,7 @@ import os
 from typing import Any
 
 import pytest
+
 from minigrad.lessons.grader import checks
 from minigrad.lessons.grader.messages import CHECK, IMPORT, describe_exception, shorten
 

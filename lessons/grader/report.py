@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from minigrad.lessons.grader.manifest import Exercise, Manifest
-from minigrad.lessons.grader.progress import NOT_GRADED, Progress
-from minigrad.lessons.grader.results import ExerciseResult
 from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+
+from minigrad.lessons.grader.manifest import Exercise, Manifest
+from minigrad.lessons.grader.progress import NOT_GRADED, Progress
+from minigrad.lessons.grader.results import ExerciseResult
 
 #: How each status is shown: (label, style).
 STATUS = {

@@ -112,9 +112,8 @@ def result_document(
     results: list[ExerciseResult], *, workspace: Path, seed: int | None
 ) -> dict[str, Any]:
     """The whole result file for ``results`` (see the module docstring)."""
-    from minigrad.lessons.grader.progress import now
-
     from minigrad import __version__
+    from minigrad.lessons.grader.progress import now
 
     return {
         "version": RESULT_FORMAT_VERSION,

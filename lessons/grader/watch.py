@@ -22,6 +22,9 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from rich.console import Console
+from rich.text import Text
+
 from minigrad.lessons.grader import report
 from minigrad.lessons.grader.hints import reveal_next_hint
 from minigrad.lessons.grader.manifest import Exercise, Manifest
@@ -30,8 +33,6 @@ from minigrad.lessons.grader.results import ExerciseResult
 from minigrad.lessons.grader.runner import DEFAULT_TIMEOUT, default_jobs, grade_exercise
 from minigrad.lessons.grader.runner import grade as grade_many
 from minigrad.lessons.grader.workspace import Workspace
-from rich.console import Console
-from rich.text import Text
 
 KEYS = (
     "[bold]r[/]+Enter grade again · [bold]a[/] grade all · [bold]h[/] hint · "

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from minigrad.lessons.lesson1.data import classify, expected_losses, gen_epochs
 
 import minigrad as mg
+from minigrad.lessons.lesson1.data import classify, expected_losses, gen_epochs
 from minigrad.nn import Module, Parameter, init
 
 NUM_CLASSES = 2

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
 from minigrad.lessons.lesson1.data import (
     FIRST_LAG,
     SECOND_LAG,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from minigrad.lessons.lesson1.model import EchoRNN, one_hot_inputs
 
 import minigrad as mg
+from minigrad.lessons.lesson1.model import EchoRNN, one_hot_inputs
 
 
 def gradient_reach(model: EchoRNN, x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from minigrad.lessons.framework import side_by_side
 from rich.table import Table
 from rich.text import Text
+
+from minigrad.lessons.framework import side_by_side
 
 BAR_WIDTH = 24
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+import minigrad as mg
 from minigrad.lessons.lesson1.data import expected_losses, gen_batch, gen_data, windows_per_epoch
 from minigrad.lessons.lesson2.gradients import state_gradient_norms
 from minigrad.lessons.lesson2.lengths import variable_length_demo
 from minigrad.lessons.lesson2.model import CellClassifier, train_with_driver
-
-import minigrad as mg
 
 
 def rnn_plugin_forward() -> Any:

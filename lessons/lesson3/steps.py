@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from minigrad.errors import CheckpointError
 from minigrad.lessons.charlm import (
     CharLM,
     Trainer,
@@ -30,11 +35,6 @@ from minigrad.lessons.charlm.batches import epoch_size
 from minigrad.lessons.charlm.config import TrainConfig
 from minigrad.lessons.charlm.vocab import describe_char
 from minigrad.lessons.framework.progress import state_dir
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
-
-from minigrad.errors import CheckpointError
 
 #: The seminar's layout, shown in the batches step whatever the training uses.
 SEMINAR_BATCH, SEMINAR_STEPS = 32, 200

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from minigrad.lessons.grader.checks import assert_close, check, seeds, student
 
 import minigrad as mg
+from minigrad.lessons.grader.checks import assert_close, check, seeds, student
 
 pytestmark = pytest.mark.exercise("autograd.tanh_sigmoid")
 

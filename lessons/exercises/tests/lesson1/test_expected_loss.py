@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+
 from minigrad.lessons.grader.checks import check, seeds, student
 
 pytestmark = pytest.mark.exercise("lesson1.expected_loss")

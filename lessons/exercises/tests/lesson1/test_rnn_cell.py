@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from minigrad.lessons.grader.checks import assert_close, assert_tensor, seeds, student
 
 import minigrad as mg
+from minigrad.lessons.grader.checks import assert_close, assert_tensor, seeds, student
 
 pytestmark = pytest.mark.exercise("lesson1.rnn_cell")
 

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
-from minigrad.lessons.grader.checks import assert_close, assert_tensor, check, seeds, student
 
 import minigrad as mg
+from minigrad.lessons.grader.checks import assert_close, assert_tensor, check, seeds, student
 
 pytestmark = pytest.mark.exercise("lesson2.dynamic_rnn")
 

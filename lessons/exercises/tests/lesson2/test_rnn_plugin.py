@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from minigrad.lessons.grader.checks import assert_close, check, seeds, student
 
 import minigrad as mg
 from minigrad.cells.registry import CellRegistry
+from minigrad.lessons.grader.checks import assert_close, check, seeds, student
 from minigrad.testing import STEP_CHECKS, check_cell, check_name
 
 pytestmark = pytest.mark.exercise("lesson2.rnn_plugin")

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from minigrad.lessons.grader.checks import assert_equal, check, seeds, student
 
 pytestmark = pytest.mark.exercise("lesson3.batches")
