@@ -56,3 +56,22 @@ def test_bench_core_rejects_unknown_options() -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "unrecognized arguments" in result.stderr
+
+
+def test_bench_gpu_launch_reports_each_call_or_says_it_needs_a_gpu() -> None:
+    from minigrad import backend
+
+    result = subprocess.run(
+        [sys.executable, "benchmarks/bench_gpu_launch.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if backend.gpu_available():
+        assert result.returncode == 0, result.stderr
+        for row in ("view acts[t]", "matmul h @ W", "gate kernel (forward)", "fused LSTM, 50"):
+            assert row in result.stdout
+    else:
+        assert result.returncode == 1
+        assert "needs CuPy and a CUDA GPU" in result.stdout
