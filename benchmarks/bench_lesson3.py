@@ -1,9 +1,9 @@
 """Lesson 3's presets, measured: validation loss reached, wall time, characters per second.
 
 Run ``python benchmarks/bench_lesson3.py`` (the quick preset on
-tiny-shakespeare, about 5 minutes), ``--preset full`` (about an hour), or
-``--smoke`` (the tiny preset on a generated text, seconds: checks that the
-benchmark itself works). ``--json PATH`` keeps the figures.
+tiny-shakespeare, about 5 minutes), ``--preset full`` (about 15 minutes here,
+within its hour), or ``--smoke`` (the tiny preset on a generated text, seconds:
+checks that the benchmark itself works). ``--json PATH`` keeps the figures.
 
 Targets (issue 4): the quick preset must reach a validation loss of at most
 1.8 nats/char within 5 minutes on a 2-core CPU, the full preset 1.55 within

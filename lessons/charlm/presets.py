@@ -1,6 +1,7 @@
-"""Named configurations: ``--preset quick`` (minutes) and ``--preset full`` (an hour).
+"""Named configurations: ``--preset quick`` (minutes) and ``--preset full`` (a quarter
+of an hour on a 2-core CPU, never more than an hour).
 
-Both were chosen by measuring on a 2-core CPU with minigrad's composed cells
+Both were chosen by measuring on a 2-core CPU with minigrad's fused cells
 (see ``benchmarks/bench_lesson3.py`` and docs/lessons/lesson3.md for the
 figures). Each stops at its time budget if the epochs are not done by then,
 so a slower machine gets a somewhat higher loss rather than a longer wait.
