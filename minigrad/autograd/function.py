@@ -52,7 +52,10 @@ class Function:
     @property
     def needs_input_grad(self) -> list[bool]:
         """Which inputs want a gradient, so ``backward`` can skip useless work."""
-        return [t.requires_grad for t in self.inputs or ()]
+        inputs = self.inputs or ()
+        if len(inputs) == 2:  # most ops: spelled out, it is twice as fast as the loop
+            return [inputs[0].requires_grad, inputs[1].requires_grad]
+        return [t.requires_grad for t in inputs]
 
     @staticmethod
     def forward(ctx: Function, *arrays: Any, **params: Any) -> Any:
