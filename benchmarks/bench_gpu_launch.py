@@ -64,7 +64,7 @@ def main() -> int:
     x.requires_grad_()
 
     def sequence() -> None:
-        out, _ = mg.rnn.dynamic_rnn(cell, x)
+        out, _ = mg.cells.dynamic_rnn(cell, x)
         out.sum().backward()
 
     rows[f"fused LSTM, {T} steps, fwd+bwd"] = per_call_us(sequence, calls=20)

@@ -132,7 +132,7 @@ def minigrad_step(w: Workload, fused: bool, device: str = "cpu") -> Callable:
         opt.zero_grad()
         loss.backward()
         opt.step()
-        carry["state"] = [mg.rnn.detach_state(s) for s in state]
+        carry["state"] = [mg.cells.detach_state(s) for s in state]
         return loss.item()
 
     return step

@@ -8,6 +8,7 @@
 [[2.0, 4.0]]
 """
 
+from minigrad import _moved
 from minigrad.tensor import Tensor, grad, tensor  # isort: skip  (ops bind methods to it)
 from minigrad import fused, nn, ops, optim
 from minigrad.autograd import (
@@ -39,13 +40,18 @@ from minigrad.errors import (
 from minigrad.gradcheck import gradcheck
 from minigrad.io import load, save
 from minigrad.ops import *  # noqa: F403 - every op is minigrad.<name>
+from minigrad.version import __version__
 
-__version__ = "0.1.0"
+_moved.install()  # old module paths (minigrad.rnn, minigrad.cells.conformance, ...) keep working
 
 # The layers above the core (cells, drivers, the plugin markers) load on first
 # use, so ``import minigrad`` never imports pluggy.
-_LAZY_MODULES = {"cells": "minigrad.cells", "rnn": "minigrad.rnn", "testing": "minigrad.testing"}
-_LAZY_ATTRS = {"hookimpl": "minigrad.hookspecs", "hookspec": "minigrad.hookspecs"}
+_LAZY_MODULES = {
+    "cells": "minigrad.cells",
+    "rnn": "minigrad.cells.drivers",
+    "testing": "minigrad.cells.conformance",
+}
+_LAZY_ATTRS = {"hookimpl": "minigrad.cells.hookspecs", "hookspec": "minigrad.cells.hookspecs"}
 
 
 def __getattr__(name: str):

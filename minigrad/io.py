@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -46,6 +45,7 @@ import numpy as np
 from minigrad import backend
 from minigrad.errors import CheckpointError
 from minigrad.tensor import Tensor
+from minigrad.version import __version__
 
 FORMAT_NAME = "minigrad-checkpoint"
 FORMAT_VERSION = 1
@@ -188,7 +188,7 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike, metadata: Any = None) 
     header = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
-        "minigrad_version": _minigrad_version(),
+        "minigrad_version": __version__,
         "metadata": metadata,
         "entries": entries,
     }
@@ -220,11 +220,6 @@ def _atomic_write(target: str, directory: str, arrays: dict[str, np.ndarray]) ->
         except FileNotFoundError:
             pass
         raise
-
-
-def _minigrad_version() -> str:
-    package = sys.modules.get("minigrad")
-    return str(getattr(package, "__version__", "unknown"))
 
 
 # ------------------------------------------------------------------ loading

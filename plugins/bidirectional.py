@@ -39,10 +39,10 @@ class Bidirectional(SequenceModule):
         **cell_options: Any,
     ) -> None:
         super().__init__(input_size, hidden_size)
-        if merge not in mg.rnn.MERGE_MODES:
+        if merge not in mg.cells.MERGE_MODES:
             raise mg.CellError(
                 f"Bidirectional: unknown merge mode {merge!r}; choose one of "
-                f"{', '.join(mg.rnn.MERGE_MODES)}"
+                f"{', '.join(mg.cells.MERGE_MODES)}"
             )
         info = mg.cells.get(cell)
         if info.kind != "step":
@@ -73,7 +73,7 @@ class Bidirectional(SequenceModule):
         """Run both directions over ``inputs`` [B, T, I] -> ``(outputs, (state_fw, state_bw))``.
 
         ``initial_state`` is None or a pair ``(state_fw, state_bw)`` (either may
-        be None); ``lengths`` (B integers in 1..T) as in ``minigrad.rnn.dynamic_rnn``.
+        be None); ``lengths`` (B integers in 1..T) as in ``minigrad.cells.dynamic_rnn``.
         """
         if initial_state is None:
             initial_state = (None, None)
@@ -86,7 +86,7 @@ class Bidirectional(SequenceModule):
             raise mg.CellError(
                 f"Bidirectional: initial_state must be a pair (state_fw, state_bw), got {got}"
             )
-        return mg.rnn.bidirectional_rnn(
+        return mg.cells.bidirectional_rnn(
             self.fw, self.bw, inputs, tuple(initial_state), lengths=lengths, merge=self.merge
         )
 

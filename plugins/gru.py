@@ -9,7 +9,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.cells import Cell
 
-from ._init import check_float_dtype, uniform_parameter
+from .parameters import uniform_parameter
 
 
 class GRUCell(Cell):
@@ -41,10 +41,8 @@ class GRUCell(Cell):
     [H] when ``reset_after=True``. Initialisation: U(-1/sqrt(H), 1/sqrt(H)) for
     every parameter. State layout: ``h`` (one Tensor [B, H]).
 
-    ``fused=True`` (the default) runs whole sequences (``dynamic_rnn``,
-    ``nn.RNN``) through one op of ``minigrad.fused`` with a hand-written
-    backward; ``fused=False`` runs the composed step above, the readable
-    reference the fused op is tested against. Single steps always use it.
+    ``fused`` (default True): whole sequences run through the fused op that
+    ``minigrad.fused`` lists for this cell; ``fused=False`` runs the step above.
     """
 
     state_layout = ("h",)
@@ -60,18 +58,18 @@ class GRUCell(Cell):
         device: str = "cpu",
         rng: Any = None,
     ) -> None:
-        dtype = check_float_dtype(dtype, "GRUCell")
-        super().__init__(input_size, hidden_size, dtype=dtype, device=device)
+        super().__init__(input_size, hidden_size, dtype=dtype, device=device, rng=rng)
         self.fused = bool(fused)
         if not isinstance(reset_after, (bool, np.bool_)):
             raise mg.CellError(
                 f"GRUCell: option reset_after must be True or False, got {reset_after!r}"
             )
         self.reset_after = bool(reset_after)
-        gen = rng if rng is not None else mg.backend.default_rng(device)
 
         def uniform(*shape: int) -> mg.nn.Parameter:
-            return uniform_parameter(shape, hidden_size, dtype=dtype, device=device, rng=gen)
+            return uniform_parameter(
+                shape, hidden_size, dtype=self.dtype, device=device, rng=self.rng
+            )
 
         H = hidden_size
         self.U = uniform(input_size, 3 * H)
@@ -102,7 +100,7 @@ class GRUCell(Cell):
     def forward_sequence(self, inputs: mg.Tensor, state: mg.Tensor, lengths: Any) -> Any:
         """The whole sequence in one fused op (``fused=True``), else the composed steps."""
         if not self.fused:
-            return mg.rnn.unroll(self, inputs, state, lengths)
+            return mg.cells.unroll(self, inputs, state, lengths)
         b_hn = self.b_hn if self.reset_after else None
         return mg.fused.gru_sequence(
             inputs, state, self.U, self.W, self.b, b_hn, lengths, reset_after=self.reset_after

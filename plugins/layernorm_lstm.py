@@ -9,8 +9,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.cells import Cell
 
-from ._init import (
-    check_float_dtype,
+from .parameters import (
     check_number,
     constant_parameter,
     uniform_parameter,
@@ -63,14 +62,13 @@ class LayerNormLSTMCell(Cell):
         device: str = "cpu",
         rng: Any = None,
     ) -> None:
-        dtype = check_float_dtype(dtype, "LayerNormLSTMCell")
-        super().__init__(input_size, hidden_size, dtype=dtype, device=device)
+        super().__init__(input_size, hidden_size, dtype=dtype, device=device, rng=rng)
+        dtype = self.dtype
         self.forget_bias = check_number(forget_bias, "forget_bias", "LayerNormLSTMCell")
         self.eps = check_number(eps, "eps", "LayerNormLSTMCell")
         if self.eps <= 0:
             raise mg.CellError(f"LayerNormLSTMCell: option eps must be > 0, got {eps!r}")
-        gen = rng if rng is not None else mg.backend.default_rng(device)
-        H = hidden_size
+        gen, H = self.rng, hidden_size
         self.U = uniform_parameter((input_size, 4 * H), H, dtype=dtype, device=device, rng=gen)
         self.W = uniform_parameter((H, 4 * H), H, dtype=dtype, device=device, rng=gen)
         self.ln_gain = constant_parameter((4, H), 1.0, dtype=dtype, device=device)

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import minigrad as mg
-from minigrad.cells import Cell
 
-from ._init import check_float_dtype, check_number, uniform_parameter
+from .parameters import GateBlockCell
 
 
-class LSTMCell(Cell):
+class LSTMCell(GateBlockCell):
     """LSTM cell (Hochreiter & Schmidhuber 1997, with a forget gate): gates i, f, g, o.
 
     Equations (seminar notation; x_t is [B, I], h_t and c_t are [B, H];
@@ -34,39 +31,11 @@ class LSTMCell(Cell):
     there, like Keras' ``unit_forget_bias`` (TF1's BasicLSTMCell adds it at
     run time instead). State layout: ``(h, c)``, a tuple of two [B, H] Tensors.
 
-    ``fused=True`` (the default) runs whole sequences (``dynamic_rnn``,
-    ``nn.RNN``) through one op of ``minigrad.fused`` with a hand-written
-    backward; ``fused=False`` runs the composed step above, the readable
-    reference the fused op is tested against. Single steps always use it.
+    ``fused`` (default True): whole sequences run through the fused op that
+    ``minigrad.fused`` lists for this cell; ``fused=False`` runs the step above.
     """
 
     state_layout = ("h", "c")
-
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        forget_bias: float = 1.0,
-        fused: bool = True,
-        *,
-        dtype: Any = np.float32,
-        device: str = "cpu",
-        rng: Any = None,
-    ) -> None:
-        dtype = check_float_dtype(dtype, "LSTMCell")
-        super().__init__(input_size, hidden_size, dtype=dtype, device=device)
-        self.fused = bool(fused)
-        self.forget_bias = check_number(forget_bias, "forget_bias", "LSTMCell")
-        gen = rng if rng is not None else mg.backend.default_rng(device)
-
-        def uniform(*shape: int) -> mg.nn.Parameter:
-            return uniform_parameter(shape, hidden_size, dtype=dtype, device=device, rng=gen)
-
-        H = hidden_size
-        self.U = uniform(input_size, 4 * H)
-        self.W = uniform(H, 4 * H)
-        self.b = uniform(4 * H)
-        self.b.data[H : 2 * H] += self.forget_bias
 
     def forward(
         self, x_t: mg.Tensor, state: tuple[mg.Tensor, mg.Tensor]
@@ -81,13 +50,9 @@ class LSTMCell(Cell):
     def forward_sequence(self, inputs: mg.Tensor, state: tuple, lengths: Any) -> Any:
         """The whole sequence in one fused op (``fused=True``), else the composed steps."""
         if not self.fused:
-            return mg.rnn.unroll(self, inputs, state, lengths)
+            return mg.cells.unroll(self, inputs, state, lengths)
         out, h, c = mg.fused.lstm_sequence(inputs, *state, self.U, self.W, self.b, lengths=lengths)
         return out, (h, c)
-
-    def extra_repr(self) -> str:
-        """Sizes and the forget bias."""
-        return f"{super().extra_repr()}, forget_bias={self.forget_bias}"
 
 
 @mg.hookimpl

@@ -40,7 +40,7 @@ def test_numpy_reference_matches_minigrad_training(name):
         opt.zero_grad()
         loss.backward()
         opt.step()
-        state_mg = [mg.rnn.detach_state(s) for s in state]
+        state_mg = [mg.cells.detach_state(s) for s in state]
         loss_np, state_np = ref.train_step(x, y, state_np, lr=0.1)
         assert loss.item() == pytest.approx(loss_np, rel=1e-4)
 

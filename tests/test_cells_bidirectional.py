@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.rnn import dynamic_rnn
+from minigrad.cells.drivers import dynamic_rnn
 
 B, I, H, T = 3, 2, 3, 4
 LENGTHS = np.array([4, 2, 1])

@@ -27,7 +27,7 @@ STEP_CELLS = [
 CELL_IDS = [name + "".join(f"-{k}={v}" for k, v in opts.items()) for name, opts in STEP_CELLS]
 
 BUILTINS = {
-    "rnn": ("BasicRNNCell", "minigrad.plugins.rnn", ("basic_rnn",)),
+    "rnn": ("BasicRNNCell", "minigrad.plugins.basic_rnn", ("basic_rnn",)),
     "lstm": ("LSTMCell", "minigrad.plugins.lstm", ("basic_lstm",)),
     "peephole_lstm": ("PeepholeLSTMCell", "minigrad.plugins.peephole_lstm", ("lstm_peephole",)),
     "coupled_lstm": ("CoupledLSTMCell", "minigrad.plugins.coupled_lstm", ("cifg", "cifg_lstm")),
@@ -84,7 +84,7 @@ def test_gradients_through_three_steps_match_finite_differences(
     state = state if len(state) > 1 else state[0]
 
     def run(*_: mg.Tensor) -> mg.Tensor:
-        outputs, final = mg.rnn.dynamic_rnn(cell, x, state)
+        outputs, final = mg.cells.dynamic_rnn(cell, x, state)
         return mg.concat([outputs.reshape(B, T * H), *state_parts(final)], axis=1)
 
     assert mg.gradcheck(run, x, *state_parts(state), *cell.parameters())
@@ -97,7 +97,7 @@ def test_gradcheck_would_notice_a_wrong_gradient(rng: np.random.Generator) -> No
     probe = mg.tensor(rng.standard_normal((B, T * H)), requires_grad=True)
 
     def wrong(*_: mg.Tensor) -> mg.Tensor:
-        outputs, _ = mg.rnn.dynamic_rnn(cell, x)
+        outputs, _ = mg.cells.dynamic_rnn(cell, x)
         return outputs.reshape(B, T * H) + probe.detach() * probe.data.sum()
 
     with pytest.raises(mg.GradcheckError):
@@ -159,7 +159,7 @@ def test_wrong_input_width_names_the_cell_and_the_width(name: str, options: dict
     with pytest.raises(mg.CellError, match=rf"{cls}: x_t must be \[batch, input_size=3\]"):
         cell(mg.zeros((B, I + 1)))
     with pytest.raises(mg.CellError, match=rf"{cls} expects input_size=3.*\[2, 4, 5\]"):
-        mg.rnn.dynamic_rnn(cell, mg.zeros((B, 4, 5)))
+        mg.cells.dynamic_rnn(cell, mg.zeros((B, 4, 5)))
 
 
 @pytest.mark.parametrize("name,options", STEP_CELLS, ids=CELL_IDS)
@@ -173,7 +173,7 @@ def test_state_of_wrong_shape_or_structure_is_refused(name: str, options: dict) 
         cell(x, wrong_width if len(layout) > 1 else wrong_width[0])
     wrong_batch = tuple(mg.zeros((B + 1, H)) for _ in layout)
     with pytest.raises(mg.CellError, match=r"shape \(2, 3\) for a batch of 2"):
-        mg.rnn.dynamic_rnn(
+        mg.cells.dynamic_rnn(
             cell, mg.zeros((B, T, I)), wrong_batch if len(layout) > 1 else wrong_batch[0]
         )
     wrong_structure = mg.zeros((B, H)) if len(layout) > 1 else (mg.zeros((B, H)),) * 2

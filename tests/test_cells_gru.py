@@ -53,7 +53,7 @@ def test_step_and_sequence_match_oracle(rng: np.random.Generator, reset_after: b
     np.testing.assert_allclose(out.numpy(), want, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(h1.numpy(), want, rtol=1e-12, atol=1e-13)
 
-    outputs, h_T = mg.rnn.dynamic_rnn(cell, mg.tensor(xs), mg.tensor(h0))
+    outputs, h_T = mg.cells.dynamic_rnn(cell, mg.tensor(xs), mg.tensor(h0))
     h = h0
     for t in range(T):
         h = oracle_step(p, xs[:, t], h, reset_after)

@@ -78,7 +78,7 @@ def test_step_and_sequence_match_oracle(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(h1.numpy(), want_h, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(c1.numpy(), want_c, rtol=1e-10, atol=1e-12)
 
-    outputs, (h_T, c_T) = mg.rnn.dynamic_rnn(cell, mg.tensor(xs), state)
+    outputs, (h_T, c_T) = mg.cells.dynamic_rnn(cell, mg.tensor(xs), state)
     h, c = h0, c0
     for t in range(T):
         h, c = oracle_step(p, xs[:, t], h, c)

@@ -59,7 +59,7 @@ def test_one_step_matches_oracle(rng: np.random.Generator) -> None:
 def test_sequence_matches_oracle(rng: np.random.Generator, dtype, tol: float) -> None:
     cell = make(dtype=dtype)
     xs = rng.standard_normal((B, T, I))
-    outputs, (h_T, c_T) = mg.rnn.dynamic_rnn(cell, mg.tensor(xs, dtype=dtype))
+    outputs, (h_T, c_T) = mg.cells.dynamic_rnn(cell, mg.tensor(xs, dtype=dtype))
     assert outputs.dtype == dtype and h_T.dtype == dtype
     p = params64(cell)
     h, c = np.zeros((B, H)), np.zeros((B, H))

@@ -56,7 +56,7 @@ def test_step_and_sequence_match_oracle(rng: np.random.Generator) -> None:
     np.testing.assert_allclose(h1.numpy(), want_h, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(c1.numpy(), want_c, rtol=1e-12, atol=1e-13)
 
-    outputs, (h_T, c_T) = mg.rnn.dynamic_rnn(cell, mg.tensor(xs), state)
+    outputs, (h_T, c_T) = mg.cells.dynamic_rnn(cell, mg.tensor(xs), state)
     h, c = h0, c0
     for t in range(T):
         h, c = oracle_step(p, xs[:, t], h, c)
@@ -93,8 +93,8 @@ def test_zero_peepholes_give_the_plain_lstm(rng: np.random.Generator) -> None:
     lstm = mg.cells.create("lstm", I, H, dtype=np.float64)
     lstm.load_state_dict({k: peephole.state_dict()[k] for k in ("U", "W", "b")})
     xs = mg.tensor(rng.standard_normal((B, T, I)))
-    out_p, (_, c_p) = mg.rnn.dynamic_rnn(peephole, xs)
-    out_l, (_, c_l) = mg.rnn.dynamic_rnn(lstm, xs)
+    out_p, (_, c_p) = mg.cells.dynamic_rnn(peephole, xs)
+    out_l, (_, c_l) = mg.cells.dynamic_rnn(lstm, xs)
     np.testing.assert_allclose(out_p.numpy(), out_l.numpy(), atol=1e-14)
     np.testing.assert_allclose(c_p.numpy(), c_l.numpy(), atol=1e-14)
 

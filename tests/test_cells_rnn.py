@@ -31,7 +31,7 @@ def test_step_and_sequence_match_oracle(rng: np.random.Generator, activation: st
     )
     assert out is s1
 
-    outputs, s_T = mg.rnn.dynamic_rnn(cell, mg.tensor(xs), mg.tensor(s0))
+    outputs, s_T = mg.cells.dynamic_rnn(cell, mg.tensor(xs), mg.tensor(s0))
     s = s0
     for t in range(T):
         s = act(xs[:, t] @ p["U"] + s @ p["W"] + p["b"])

@@ -15,7 +15,7 @@ from minigrad.cells import CellRegistry
 from minigrad.cli.check_cell import parse_options
 from minigrad.cli.main import SUBCOMMANDS, main
 from minigrad.errors import CellError
-from minigrad.plugins.rnn import BasicRNNCell
+from minigrad.plugins.basic_rnn import BasicRNNCell
 
 BUILTIN_NAMES = {"rnn", "lstm", "peephole_lstm", "coupled_lstm", "gru", "layernorm_lstm"}
 
@@ -42,7 +42,7 @@ def _raising_hook(register: Any) -> None:
 def registry(monkeypatch: pytest.MonkeyPatch) -> CellRegistry:
     """The process-wide registry replaced by rnn, quiet_rnn and one failing plugin."""
     reg = CellRegistry.load(
-        builtins=("minigrad.plugins.rnn",),
+        builtins=("minigrad.plugins.basic_rnn",),
         entry_points=False,
         extra_plugins=(_plugin("quiet_plugin", _quiet_hook), _plugin("bad_plugin", _raising_hook)),
     )
@@ -81,13 +81,13 @@ def test_cells_json_lists_cells_and_failures(
     assert rnn == {
         "name": "rnn",
         "aliases": ["basic_rnn"],
-        "plugin": "minigrad.plugins.rnn",
+        "plugin": "minigrad.plugins.basic_rnn",
         "distribution": "minigrad",
         "version": importlib.metadata.version("minigrad"),
         "kind": "step",
         "state_layout": ["s"],
         "summary": BasicRNNCell.__doc__.strip().splitlines()[0],
-        "class": "minigrad.plugins.rnn.BasicRNNCell",
+        "class": "minigrad.plugins.basic_rnn.BasicRNNCell",
     }
     quiet = data["cells"][0]
     assert (quiet["plugin"], quiet["distribution"], quiet["aliases"]) == (
@@ -116,7 +116,7 @@ def test_cells_table_shows_every_column_and_the_failures(
         assert column in header
     row = next(line for line in lines if " rnn " in line)
     version = importlib.metadata.version("minigrad")
-    for value in ("minigrad.plugins.rnn", f"minigrad {version}", "step", " s ", "Basic RNN cell"):
+    for value in ("minigrad.plugins.basic_rnn", f"minigrad {version}", "step", " s ", "Basic RNN cell"):
         assert value in row, (value, row)
     assert any("basic_rnn" in line for line in lines)  # the alias, under the name
     assert "plugins that failed to load" in out
@@ -128,7 +128,7 @@ def test_cells_table_shows_every_column_and_the_failures(
 def test_cells_without_failures_says_so(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    reg = CellRegistry.load(builtins=("minigrad.plugins.rnn",), entry_points=False)
+    reg = CellRegistry.load(builtins=("minigrad.plugins.basic_rnn",), entry_points=False)
     monkeypatch.setattr(cells, "_registry", reg)
     assert main(["cells"]) == 0
     out = capsys.readouterr().out

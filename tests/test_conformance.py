@@ -1,4 +1,4 @@
-"""The conformance kit (``minigrad.testing``): it passes every built-in cell and catches bugs.
+"""The conformance kit (``minigrad.cells.conformance``): it passes every built-in cell and catches bugs.
 
 Two halves:
 
@@ -18,12 +18,14 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad import backend, testing
+from minigrad import backend
+from minigrad.cells import conformance as testing
+from minigrad.cells.conformance.checks import numerics
 from minigrad.autograd import Function
 from minigrad.cells import Cell, CellRegistry, SequenceModule
 from minigrad.errors import CellError
 from minigrad.nn import Parameter
-from minigrad.testing import (
+from minigrad.cells.conformance import (
     CellReport,
     check_cell,
     docstring_problems,
@@ -149,7 +151,7 @@ class FusedIgnoresLengthsCell(TanhCell):
 
     def forward_sequence(self, inputs: mg.Tensor, state: mg.Tensor, lengths: Any) -> Any:
         """Every step of every example, padding included."""
-        return mg.rnn.unroll(self, inputs, state, None)
+        return mg.cells.unroll(self, inputs, state, None)
 
 
 class FusedSkipsLastStepCell(TanhCell):
@@ -162,8 +164,8 @@ class FusedSkipsLastStepCell(TanhCell):
 
     def forward_sequence(self, inputs: mg.Tensor, state: mg.Tensor, lengths: Any) -> Any:
         """Off by one in the final state."""
-        outputs, final = mg.rnn.unroll(self, inputs, state, lengths)
-        _, before_last = mg.rnn.unroll(self, inputs[:, :-1], state, None)
+        outputs, final = mg.cells.unroll(self, inputs, state, lengths)
+        _, before_last = mg.cells.unroll(self, inputs[:, :-1], state, None)
         return outputs, before_last if lengths is None else final
 
 
@@ -338,7 +340,7 @@ def test_bad_names_options_and_classes_are_clear_errors() -> None:
 
 
 def test_gpu_parity_is_a_skip_without_a_gpu(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(testing, "gpu_available", lambda: False)
+    monkeypatch.setattr(numerics, "gpu_available", lambda: False)
     (result,) = check_cell("gru", checks=["gpu_parity"]).results
     assert result.status == "skip" and "no usable CUDA GPU" in result.message
 
@@ -446,8 +448,8 @@ class LeakySequence(SequenceModule):
 
     def forward(self, inputs: mg.Tensor, initial_state: Any = None, lengths: Any = None) -> Any:
         """Every step of every example, but the final state honours lengths."""
-        _, final = mg.rnn.dynamic_rnn(self.cell, inputs, initial_state, lengths)
-        outputs, _ = mg.rnn.dynamic_rnn(self.cell, inputs, initial_state)
+        _, final = mg.cells.dynamic_rnn(self.cell, inputs, initial_state, lengths)
+        outputs, _ = mg.cells.dynamic_rnn(self.cell, inputs, initial_state)
         return outputs, final
 
 

@@ -5,7 +5,7 @@ from copies of this checkout, exactly as a user would install a plugin. Then
 its ``minigrad`` command must list the ``mgu`` cell under its own distribution
 and version (found through the entry point, not registered in code) and pass
 ``minigrad check-cell mgu``; and the package's own test suite, which uses
-``minigrad.testing.parametrize_with_cell_checks``, must pass there too.
+``minigrad.cells.conformance.parametrize_with_cell_checks``, must pass there too.
 
 No network: the venv is made without pip or setuptools of its own (the ones
 Python 3.11's ``venv`` bundles are too old to build these packages) and sees

@@ -161,7 +161,7 @@ def test_train_step_matches_lesson1_training() -> None:
 
 def test_rnn_plugin_passes_the_conformance_kit() -> None:
     from minigrad.cells.registry import CellRegistry
-    from minigrad.testing import check_cell
+    from minigrad.cells.conformance import check_cell
 
     module = solution("lesson2.rnn_plugin")
     registry = CellRegistry.load(builtins=(), entry_points=False, extra_plugins=(module,))
@@ -189,7 +189,7 @@ def test_drivers_match_dynamic_rnn(name: str, steps: int) -> None:
     lengths = np.minimum(np.array([5, 2, 3]), steps)
     for ours, lens in ((run_rnn, None), (with_lengths, lengths)):
         grads = []
-        for run in (ours, mg.rnn.dynamic_rnn):
+        for run in (ours, mg.cells.dynamic_rnn):
             inputs = mg.tensor(data, requires_grad=True)
             args = (cell, inputs, cell.zero_state(3)) + ((lens,) if lens is not None else ())
             out, final = run(*args)

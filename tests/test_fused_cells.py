@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.rnn import bidirectional_rnn, dynamic_rnn
+from minigrad.cells.drivers import bidirectional_rnn, dynamic_rnn
 
 CASES = [
     ("rnn", {"activation": "tanh"}),

@@ -14,7 +14,7 @@ import pytest
 import minigrad as mg
 from minigrad import backend
 from minigrad.fused import cuda_kernels
-from minigrad.rnn import dynamic_rnn
+from minigrad.cells.drivers import dynamic_rnn
 
 pytestmark = pytest.mark.gpu
 

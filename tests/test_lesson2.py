@@ -111,7 +111,7 @@ def test_lesson_output_shows_every_step(tiny_run) -> None:
     text, _ = tiny_run
     for index, step in enumerate(LESSON.steps, start=1):
         assert f"Step {index}/{len(LESSON.steps)} · {step.title}" in text
-    assert "mg.rnn.dynamic_rnn(self.cell, rnn_inputs, initial_state=state)" in text
+    assert "mg.cells.dynamic_rnn(self.cell, rnn_inputs, initial_state=state)" in text
     assert "static vs dynamic over" in text and "graph building (forward) ms" in text
     assert "What happens past each length" in text
     assert "|dL_T/ds_k|: lstm" in text and "|dL_T/ds_k|: tanh rnn" in text

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.rnn import bidirectional_rnn, dynamic_rnn
+from minigrad.cells.drivers import bidirectional_rnn, dynamic_rnn
 
 B, I, H, T = 3, 2, 3, 4
 LENGTHS = np.array([4, 1, 3])
@@ -39,7 +39,7 @@ def test_importing_nn_does_not_import_the_cell_registry() -> None:
     code = (
         "import sys, minigrad.nn as nn\n"
         "assert 'pluggy' not in sys.modules and 'minigrad.cells' not in sys.modules\n"
-        "assert nn.RNN.__module__ == 'minigrad.recurrent'\n"
+        "assert nn.RNN.__module__ == 'minigrad.cells.layer'\n"
         "assert 'minigrad.cells' in sys.modules\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from minigrad.rnn import (
+from minigrad.cells.drivers import (
     bidirectional_rnn,
     detach_state,
     dynamic_rnn,

@@ -76,7 +76,7 @@ def detach(state: list[Any] | None) -> list[Any] | None:
     """Every layer's state without its graph: the next backward stops here (truncated BPTT)."""
     if state is None:
         return None
-    return [mg.rnn.detach_state(s) for s in state]
+    return [mg.cells.detach_state(s) for s in state]
 
 
 def state_arrays(state: list[Any]) -> dict[str, Any]:

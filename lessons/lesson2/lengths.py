@@ -23,14 +23,14 @@ def variable_length_demo(
     4. Padded targets marked ``PAD`` drop out of the mean loss (``ignore_index``).
     """
     inputs = mg.one_hot(mg.tensor(x, device=cell.device), NUM_CLASSES)  # [batch, T, 2]
-    outputs, final_state = mg.rnn.dynamic_rnn(cell, inputs, lengths=lengths)
+    outputs, final_state = mg.cells.dynamic_rnn(cell, inputs, lengths=lengths)
     out = outputs.numpy()
     final = (final_state[0] if isinstance(final_state, tuple) else final_state).numpy()
     steps = x.shape[1]
     valid = np.arange(steps)[None, :] < lengths[:, None]
     alone = []
     for b, length in enumerate(lengths):
-        _, state = mg.rnn.dynamic_rnn(cell, inputs[b : b + 1, : int(length)])
+        _, state = mg.cells.dynamic_rnn(cell, inputs[b : b + 1, : int(length)])
         alone.append((state[0] if isinstance(state, tuple) else state).numpy()[0])
     logits = outputs @ W_out
     y_padded = np.where(valid, y, PAD)

@@ -39,7 +39,7 @@ class CellClassifier(Module):
     def forward_dynamic(self, x: np.ndarray, y: np.ndarray, state: Any) -> tuple[mg.Tensor, Any]:
         """One window with ``dynamic_rnn`` over a ``[batch, time, 2]`` one-hot tensor."""
         rnn_inputs = mg.one_hot(mg.tensor(x, device=self.device), NUM_CLASSES)
-        rnn_outputs, final_state = mg.rnn.dynamic_rnn(self.cell, rnn_inputs, initial_state=state)
+        rnn_outputs, final_state = mg.cells.dynamic_rnn(self.cell, rnn_inputs, initial_state=state)
         logits = rnn_outputs @ self.W_out + self.b_out  # [batch, time, 2]
         return mg.cross_entropy(logits, y), final_state
 
@@ -47,7 +47,7 @@ class CellClassifier(Module):
         """The same window with ``static_rnn`` over a Python list of ``[batch, 2]`` inputs."""
         one_hot = mg.one_hot(mg.tensor(x, device=self.device), NUM_CLASSES)
         rnn_inputs = mg.unstack(one_hot, axis=1)
-        rnn_outputs, final_state = mg.rnn.static_rnn(self.cell, rnn_inputs, initial_state=state)
+        rnn_outputs, final_state = mg.cells.static_rnn(self.cell, rnn_inputs, initial_state=state)
         logits = [s @ self.W_out + self.b_out for s in rnn_outputs]
         return mg.cross_entropy(mg.stack(logits, axis=1), y), final_state
 
@@ -92,7 +92,7 @@ def train_with_driver(
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            state = mg.rnn.detach_state(final_state)
+            state = mg.cells.detach_state(final_state)
             run.losses.append(loss.item())
             done = time.perf_counter()
             run.forward_ms.append((built - began) * 1e3)

@@ -53,7 +53,7 @@ def one_window(ctx: Any) -> dict[str, Any]:
     raw = gen_data(cfg.batch_size * cfg.num_steps, ctx.rng("peek"))
     x, y = next(gen_batch(raw, cfg.batch_size, cfg.num_steps))
     inputs = mg.one_hot(mg.tensor(x, device=ctx.device), 2)
-    outputs, final_state = mg.rnn.dynamic_rnn(model.cell, inputs)
+    outputs, final_state = mg.cells.dynamic_rnn(model.cell, inputs)
     dynamic_loss, _ = model.forward_dynamic(x, y, None)
     static_loss, _ = model.forward_static(x, y, None)
     return {

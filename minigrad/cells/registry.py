@@ -14,19 +14,21 @@ import importlib
 import inspect
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
 import pluggy
 
-from minigrad import hookspecs
-from minigrad.cells.base import Cell, SequenceModule
+from minigrad.cells import hookspecs
+from minigrad.cells.cell import Cell, SequenceModule
 from minigrad.errors import CellError, PluginError
+from minigrad.version import __version__
 
 #: The built-in plugins, registered explicitly (not through entry points), in order.
 BUILTIN_PLUGINS = (
-    "minigrad.plugins.rnn",
+    "minigrad.plugins.basic_rnn",
     "minigrad.plugins.lstm",
     "minigrad.plugins.peephole_lstm",
     "minigrad.plugins.coupled_lstm",
@@ -107,7 +109,7 @@ class CellRegistry:
         pm.add_hookspecs(hookspecs)
         registry.plugin_manager = pm
         sources: dict[str, tuple[str, str]] = {}
-        version = _minigrad_version()
+        version = __version__
         for module_name in builtins:
             pm.register(importlib.import_module(module_name), name=module_name)
             sources[module_name] = ("minigrad", version)
@@ -240,18 +242,7 @@ class CellRegistry:
     def create(self, name: str, input_size: int, hidden_size: int, **options: Any) -> Any:
         """Instantiate the cell ``name``; unknown options name the cell and its valid options."""
         info = self.get(name)
-        valid = cell_options(info.cls)
-        accepts_any = any(
-            p.kind is inspect.Parameter.VAR_KEYWORD
-            for p in inspect.signature(info.cls.__init__).parameters.values()
-        )
-        unknown = [k for k in options if k not in valid]
-        if unknown and not accepts_any:
-            listed = ", ".join(f"{k}={v!r}" for k, v in valid.items()) or "none"
-            raise CellError(
-                f"cell {info.name!r} ({info.cls.__name__}) has no option "
-                f"{', '.join(repr(k) for k in unknown)}; valid options: {listed}"
-            )
+        check_options(info.cls, options, info.name)
         return info.cls(input_size, hidden_size, **options)
 
 
@@ -280,10 +271,28 @@ def cell_options(cls: type) -> dict[str, Any]:
     return options
 
 
-def _minigrad_version() -> str:
-    try:
-        return metadata.version("minigrad")
-    except metadata.PackageNotFoundError:
-        from minigrad import __version__
+def takes_any_option(cls: type) -> bool:
+    """True if the class's ``__init__`` has ``**kwargs`` (it may take options not listed)."""
+    params = inspect.signature(cls.__init__).parameters.values()
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
 
-        return __version__
+
+def check_options(cls: type, options: Mapping[str, Any], label: str | None = None) -> None:
+    """Raise ``CellError`` if ``options`` has a keyword the cell does not take, listing its own."""
+    valid = cell_options(cls)
+    unknown = [k for k in options if k not in valid]
+    if unknown and not takes_any_option(cls):
+        listed = ", ".join(f"{k}={v!r}" for k, v in valid.items()) or "none"
+        raise CellError(
+            f"cell {label or cls.__name__!r} ({cls.__name__}) has no option "
+            f"{', '.join(repr(k) for k in unknown)}; valid options: {listed}"
+        )
+
+
+def option_json(value: Any) -> Any:
+    """An option's value as JSON (types and other objects become their name or repr)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, type):
+        return value.__name__
+    return repr(value)

@@ -20,15 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from minigrad.cells import CellRegistry, registry
-
-
-def _jsonable(value: Any) -> Any:
-    """A JSON value for an option default (types and objects become their name or repr)."""
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    if isinstance(value, type):
-        return value.__name__
-    return repr(value)
+from minigrad.cells.registry import option_json
 
 
 def listing(reg: CellRegistry) -> dict[str, list[dict[str, Any]]]:
@@ -47,7 +39,7 @@ def listing(reg: CellRegistry) -> dict[str, list[dict[str, Any]]]:
                 "state_layout": list(info.state_layout),
                 "summary": info.summary,
                 "class": f"{info.cls.__module__}.{info.cls.__qualname__}",
-                "options": {k: _jsonable(v) for k, v in info.options().items()},
+                "options": {k: option_json(v) for k, v in info.options().items()},
             }
         )
     failures = [

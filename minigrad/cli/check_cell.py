@@ -1,6 +1,6 @@
 """``minigrad check-cell NAME``: run the conformance kit on a registered cell.
 
-Every check of ``minigrad.testing`` runs (shapes, zero state, float64 gradient
+Every check of ``minigrad.cells.conformance`` runs (shapes, zero state, float64 gradient
 checks, static vs dynamic driver, length masking, determinism, save/load, GPU
 parity, docstring, registration, error messages) and one row per check shows
 its status and message. The exit code is 0 when no check failed (skipped
@@ -25,7 +25,7 @@ from rich.table import Table
 from rich.text import Text
 
 from minigrad.errors import CellError
-from minigrad.testing import CellReport, check_cell
+from minigrad.cells.conformance import CellReport, check_cell
 
 STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "skip": "yellow"}
 

@@ -19,6 +19,11 @@ Backward, for one step with dh flowing into h_t::
     before: d(rh) = dn' W_n^T   dr = d(rh)*h        dh_{t-1} += d(rh)*r
     after:  dr = dn'*(h W_n + b_hn)                 d(h W_n) = dn'*r
 where dn' = dn*(1-n^2) is the gradient of n's pre-activation.
+
+The reference is the composed cell ``GRUCell`` (``plugins/gru.py``). Each
+step's arithmetic is written twice: the NumPy step functions (the version to
+read), and the same lines as CUDA source in ``CUDA_SOURCES`` below them (see
+``fused/cuda.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +32,8 @@ from typing import Any
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, is_gpu_array
-from minigrad.fused import cuda_kernels
+from minigrad.errors import CellError
+from minigrad.fused import cuda
 from minigrad.fused.common import (
     batch_major,
     first_masked_step,
@@ -188,41 +194,127 @@ def _update_and_candidate_grads(a, h_prev, dh, dz):
 
 # GPU versions of the four steps above: the same arithmetic as one kernel each
 # (two for reset-before, whose step has a matrix product in the middle).
-def _mask_args(mask, like):
-    return (like, 0) if mask is None else (mask, 1)
+# Both GRU forms, going back: the gradient reaching h_t (split by the mask into the part
+# through the cell and the part that skips it), then the z and n pre-activation gradients.
+_GRU_Z_N_GRADS = r"""
+const T z = a[k + H], n = a[k + 2 * H];
+T dh = dh_in + d_out;
+const T skip = dh * (T(1) - m);
+dh = dh * m;
+const T dzz = (dh * (h_prev - n)) * (z * (T(1) - z));
+const T dzn = (dh * (T(1) - z)) * (T(1) - n * n);
+"""
+CUDA_SOURCES: dict[str, cuda.KernelSource] = {
+    # Reset after the product: hw = h_{t-1} W (all three blocks), hn = hw_n + b_hn.
+    "gru_after_forward": (
+        f"raw T hw, T h_prev, raw T b_hn, {cuda.MASKED}",
+        "raw T a, T h, T hn",
+        r"""
+        const ptrdiff_t k = b * 3 * H + j;
+        const T r = sigm(a[k] + hw[k]), z = sigm(a[k + H] + hw[k + H]);
+        const T hnv = hw[k + 2 * H] + b_hn[j];
+        const T n = tanh(a[k + 2 * H] + r * hnv);
+        a[k] = r; a[k + H] = z; a[k + 2 * H] = n;
+        hn = hnv;
+        const T hp = h_prev;
+        h = (n + z * (hp - n)) * m + hp * (T(1) - m);
+        """,
+    ),
+    "gru_after_backward": (
+        f"raw T a, T h_prev, T hn, T dh_in, T d_out, {cuda.MASKED}",
+        "raw T dz, raw T d_hw, T dh_part",
+        r"""
+        const ptrdiff_t k = b * 3 * H + j;
+        const T r = a[k];
+        """
+        + _GRU_Z_N_GRADS
+        + r"""
+        const T dzr = (dzn * hn) * (r * (T(1) - r));
+        dz[k] = dzr; dz[k + H] = dzz; dz[k + 2 * H] = dzn;
+        d_hw[k] = dzr; d_hw[k + H] = dzz; d_hw[k + 2 * H] = dzn * r;
+        dh_part = dh * z + skip;
+        """,
+    ),
+    # Reset before the product, in two halves around rh @ W_n.
+    "gru_before_gates": (
+        "raw T hw_rz, T h_prev, int32 H",
+        "raw T a, T rh",
+        r"""
+        const ptrdiff_t b = i / H, j = i % H, k = b * 3 * H + j, q = b * 2 * H + j;
+        const T r = sigm(a[k] + hw_rz[q]), z = sigm(a[k + H] + hw_rz[q + H]);
+        a[k] = r; a[k + H] = z;
+        rh = r * h_prev;
+        """,
+    ),
+    "gru_before_forward": (
+        f"T rh_w, T h_prev, {cuda.MASKED}",
+        "raw T a, T h",
+        r"""
+        const ptrdiff_t k = b * 3 * H + j;
+        const T n = tanh(a[k + 2 * H] + rh_w), z = a[k + H], hp = h_prev;
+        a[k + 2 * H] = n;
+        h = (n + z * (hp - n)) * m + hp * (T(1) - m);
+        """,
+    ),
+    "gru_before_backward_zn": (
+        f"raw T a, T h_prev, T dh_in, T d_out, {cuda.MASKED}",
+        "raw T dz, T dh_part",
+        r"""
+        const ptrdiff_t k = b * 3 * H + j;
+        """
+        + _GRU_Z_N_GRADS
+        + r"""
+        dz[k + H] = dzz;
+        dz[k + 2 * H] = dzn;
+        dh_part = dh * z + skip;
+        """,
+    ),
+    "gru_before_backward_r": (
+        "raw T a, T d_rh, T h_prev, T dh_part, int32 H",
+        "raw T dz, T dh_out",
+        r"""
+        const ptrdiff_t b = i / H, j = i % H, k = b * 3 * H + j;
+        const T r = a[k];
+        dz[k] = (d_rh * h_prev) * (r * (T(1) - r));
+        dh_out = dh_part + d_rh * r;
+        """,
+    ),
+}
+
+
+def _kernel(name):
+    return cuda.kernel(name, CUDA_SOURCES[name])
 
 
 def _cuda_after_forward(a, hw, h_prev, b_hn, mask, h_out, hn_out):
-    m, masked = _mask_args(mask, h_prev)
+    m, masked = cuda.mask_args(mask, h_prev)
     H = h_prev.shape[1]
-    cuda_kernels.kernel("gru_after_forward")(hw, h_prev, b_hn, m, H, masked, a, h_out, hn_out)
+    _kernel("gru_after_forward")(hw, h_prev, b_hn, m, H, masked, a, h_out, hn_out)
 
 
 def _cuda_before_forward(a, h_prev, W_rz, W_n, mask, h_out, rh_out):
-    m, masked = _mask_args(mask, h_prev)
+    m, masked = cuda.mask_args(mask, h_prev)
     H = h_prev.shape[1]
-    cuda_kernels.kernel("gru_before_gates")(h_prev @ W_rz, h_prev, H, a, rh_out)
-    cuda_kernels.kernel("gru_before_forward")(rh_out @ W_n, h_prev, m, H, masked, a, h_out)
+    _kernel("gru_before_gates")(h_prev @ W_rz, h_prev, H, a, rh_out)
+    _kernel("gru_before_forward")(rh_out @ W_n, h_prev, m, H, masked, a, h_out)
 
 
 def _cuda_after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
-    m, masked = _mask_args(mask, h_prev)
+    m, masked = cuda.mask_args(mask, h_prev)
     H = h_prev.shape[1]
     dh_prev = get_array_module(a).empty_like(h_prev)
-    cuda_kernels.kernel("gru_after_backward")(
-        a, h_prev, hn, dh, d_out, m, H, masked, dz, d_hw, dh_prev
-    )
+    _kernel("gru_after_backward")(a, h_prev, hn, dh, d_out, m, H, masked, dz, d_hw, dh_prev)
     return dh_prev
 
 
 def _cuda_before_backward(a, h_prev, dh, d_out, mask, dz, W_n_t):
     xp = get_array_module(a)
-    m, masked = _mask_args(mask, h_prev)
+    m, masked = cuda.mask_args(mask, h_prev)
     H = h_prev.shape[1]
     dh_part, dh_prev = xp.empty_like(h_prev), xp.empty_like(h_prev)
-    cuda_kernels.kernel("gru_before_backward_zn")(a, h_prev, dh, d_out, m, H, masked, dz, dh_part)
+    _kernel("gru_before_backward_zn")(a, h_prev, dh, d_out, m, H, masked, dz, dh_part)
     d_rh = dz[:, 2 * H :] @ W_n_t
-    cuda_kernels.kernel("gru_before_backward_r")(a, d_rh, h_prev, dh_part, H, dz, dh_prev)
+    _kernel("gru_before_backward_r")(a, d_rh, h_prev, dh_part, H, dz, dh_prev)
     return dh_prev
 
 
@@ -243,6 +335,6 @@ def gru_sequence(
     """
     if reset_after:
         if b_hn is None:
-            raise ValueError("gru_sequence: reset_after=True needs b_hn")
+            raise CellError("gru_sequence: reset_after=True needs the second bias b_hn [H]")
         return GRUSequence.apply(x, h0, U, W, b, b_hn, lengths=lengths, reset_after=True)
     return GRUSequence.apply(x, h0, U, W, b, lengths=lengths, reset_after=False)

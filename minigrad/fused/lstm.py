@@ -21,9 +21,11 @@ Backward, for one step (dh, dc: gradients flowing into h_t and c_t)::
 
 Steps past an example's length copy the state: their gradient skips the cell.
 
-Each step's arithmetic lives in ``_forward_step`` / ``_backward_step`` (NumPy,
-the version to read); on a GPU the same arithmetic runs as one CUDA kernel per
-step (``cuda_kernels.py``), chosen by the array's device.
+The references are the composed cells ``LSTMCell``, ``PeepholeLSTMCell`` and
+``CoupledLSTMCell`` (``plugins/*lstm.py``). Each step's arithmetic is written
+twice: ``_forward_step`` / ``_backward_step`` in NumPy (the version to read),
+and the same lines as CUDA source in ``CUDA_SOURCES`` below them (one kernel
+per step on a GPU, see ``fused/cuda.py``), chosen by the array's device.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from typing import Any
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, is_gpu_array
-from minigrad.fused import cuda_kernels
+from minigrad.errors import CellError
+from minigrad.fused import cuda
 from minigrad.fused.common import (
     GateActivations,
     batch_major,
@@ -202,29 +205,109 @@ def _peephole_grads(dz_all, cs):
     )
 
 
-def _cuda_forward_step(xp, variant, peep, dummy):
-    """The GPU version of ``_forward_step``: one kernel launch (``cuda_kernels.py``)."""
-    kernel, code = cuda_kernels.kernel("lstm_forward"), cuda_kernels.LSTM_VARIANTS[variant]
-    peep_all = xp.concatenate(peep) if peep else dummy
+# The same two steps for the GPU, one kernel each. Variant codes: 0 lstm, 1 peephole, 2 coupled.
+CUDA_SOURCES: dict[str, cuda.KernelSource] = {
+    "lstm_forward": (
+        f"raw T hw, T c_prev, T h_prev, raw T peep, int32 variant, {cuda.MASKED}",
+        "raw T z, T h, T c, T tc",
+        r"""
+        const T cp = c_prev;
+        T cn, o;
+        if (variant == 2) {  // coupled: blocks f, g, o
+            const ptrdiff_t k = b * 3 * H + j;
+            const T f = sigm(z[k] + hw[k]), g = tanh(z[k + H] + hw[k + H]);
+            z[k] = f; z[k + H] = g;
+            cn = f * (cp - g) + g;
+            o = z[k + 2 * H] + hw[k + 2 * H];
+            o = sigm(o); z[k + 2 * H] = o;
+        } else {  // blocks i, f, g, o
+            const ptrdiff_t k = b * 4 * H + j;
+            T zi = z[k] + hw[k], zf = z[k + H] + hw[k + H];
+            if (variant == 1) { zi += peep[j] * cp; zf += peep[H + j] * cp; }
+            const T ig = sigm(zi), f = sigm(zf), g = tanh(z[k + 2 * H] + hw[k + 2 * H]);
+            z[k] = ig; z[k + H] = f; z[k + 2 * H] = g;
+            cn = f * cp + ig * g;
+            o = z[k + 3 * H] + hw[k + 3 * H];
+            if (variant == 1) o += peep[2 * H + j] * cn;
+            o = sigm(o); z[k + 3 * H] = o;
+        }
+        cn = cn * m + cp * (T(1) - m);
+        const T t = tanh(cn);
+        c = cn;
+        tc = t;
+        h = (o * t) * m + h_prev * (T(1) - m);
+        """,
+    ),
+    "lstm_backward": (
+        "raw T a, T tc, T c_prev, T dh_in, T d_out, T dc_in, raw T peep, int32 variant, "
+        + cuda.MASKED,
+        "raw T dz, T dc_out, T dh_skip",
+        r"""
+        T dh = dh_in + d_out, dc = dc_in;
+        dh_skip = dh * (T(1) - m);
+        const T dc_skip = dc * (T(1) - m);
+        dh = dh * m; dc = dc * m;
+        const T cp = c_prev, t = tc;
+        T dcp;
+        if (variant == 2) {
+            const ptrdiff_t k = b * 3 * H + j;
+            const T f = a[k], g = a[k + H], o = a[k + 2 * H];
+            const T dzo = (dh * t) * (o * (T(1) - o));
+            dc += dh * o * (T(1) - t * t);
+            dz[k] = (dc * (cp - g)) * (f * (T(1) - f));
+            dz[k + H] = (dc * (T(1) - f)) * (T(1) - g * g);
+            dz[k + 2 * H] = dzo;
+            dcp = dc * f;
+        } else {
+            const ptrdiff_t k = b * 4 * H + j;
+            const T ig = a[k], f = a[k + H], g = a[k + 2 * H], o = a[k + 3 * H];
+            const T dzo = (dh * t) * (o * (T(1) - o));
+            dc += dh * o * (T(1) - t * t);
+            if (variant == 1) dc += dzo * peep[2 * H + j];
+            const T dzi = (dc * g) * (ig * (T(1) - ig));
+            const T dzf = (dc * cp) * (f * (T(1) - f));
+            dz[k] = dzi;
+            dz[k + H] = dzf;
+            dz[k + 2 * H] = (dc * ig) * (T(1) - g * g);
+            dz[k + 3 * H] = dzo;
+            dcp = dc * f;
+            if (variant == 1) dcp += dzi * peep[j] + dzf * peep[H + j];
+        }
+        dc_out = dcp + dc_skip;
+        """,
+    ),
+}
+CUDA_VARIANTS = {"lstm": 0, "peephole": 1, "coupled": 2}
+
+
+def _cuda_forward_step(xp, variant, peep, placeholder):
+    """The GPU version of ``_forward_step``: one kernel launch.
+
+    ``placeholder`` is any array of the right dtype: the kernel's ``peep`` and
+    ``mask`` arguments when the variant has no peepholes or the step no mask.
+    """
+    kernel = cuda.kernel("lstm_forward", CUDA_SOURCES["lstm_forward"])
+    code = CUDA_VARIANTS[variant]
+    peep_all = xp.concatenate(peep) if peep else placeholder
 
     def step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out):
-        m, flag = (mask, 1) if mask is not None else (dummy, 0)
-        kernel(
-            hw, c_prev, h_prev, peep_all, code, m, c_prev.shape[1], flag, z, h_out, c_out, tc_out
-        )
+        m, masked = cuda.mask_args(mask, placeholder)
+        H = c_prev.shape[1]
+        kernel(hw, c_prev, h_prev, peep_all, code, m, H, masked, z, h_out, c_out, tc_out)
 
     return step
 
 
-def _cuda_backward_step(xp, variant, peep, dummy):
-    """The GPU version of ``_backward_step``: one kernel launch."""
-    kernel, code = cuda_kernels.kernel("lstm_backward"), cuda_kernels.LSTM_VARIANTS[variant]
-    peep_all = xp.concatenate(peep) if peep else dummy
+def _cuda_backward_step(xp, variant, peep, placeholder):
+    """The GPU version of ``_backward_step``: one kernel launch (``placeholder`` as above)."""
+    kernel = cuda.kernel("lstm_backward", CUDA_SOURCES["lstm_backward"])
+    code = CUDA_VARIANTS[variant]
+    peep_all = xp.concatenate(peep) if peep else placeholder
 
     def step(a, tc, c_prev, dh, d_out, dc, mask, dz):
-        m, flag = (mask, 1) if mask is not None else (dummy, 0)
+        m, masked = cuda.mask_args(mask, placeholder)
         dc_prev, dh_skip = xp.empty_like(dc), xp.empty_like(dh)
-        args = (a, tc, c_prev, dh, d_out, dc, peep_all, code, m, c_prev.shape[1], flag)
+        args = (a, tc, c_prev, dh, d_out, dc, peep_all, code, m, c_prev.shape[1], masked)
         kernel(*args, dz, dc_prev, dh_skip)
         return dc_prev, dh_skip
 
@@ -250,6 +333,8 @@ def lstm_sequence(
     B integers; past them outputs are zero and the state is carried unchanged.
     """
     if variant not in VARIANTS:
-        raise ValueError(f"lstm_sequence: variant must be one of {VARIANTS}, got {variant!r}")
+        raise CellError(
+            f"lstm_sequence: variant must be one of {', '.join(VARIANTS)}, got {variant!r}"
+        )
     extra = tuple(peepholes) if variant == "peephole" else ()
     return LSTMSequence.apply(x, h0, c0, U, W, b, *extra, lengths=lengths, variant=variant)

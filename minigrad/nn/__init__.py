@@ -30,7 +30,7 @@ def __getattr__(name: str):
     # nn.RNN looks cells up in the plugin registry, a layer above nn: import it
     # on first use so that ``import minigrad.nn`` never imports the registry.
     if name == "RNN":
-        from minigrad.recurrent import RNN
+        from minigrad.cells.layer import RNN
 
         return RNN
     raise AttributeError(f"module 'minigrad.nn' has no attribute {name!r}")

@@ -25,7 +25,7 @@ def test_matches_dynamic_rnn(cell_name: str, seed: int) -> None:
     data = rng.standard_normal((B, T, I))
     sizes = f"{cell_name} cell, inputs [B={B}, T={T}, I={I}], H={H}"
     results = []
-    for run in (student("run_rnn"), mg.rnn.dynamic_rnn):
+    for run in (student("run_rnn"), mg.cells.dynamic_rnn):
         inputs = mg.tensor(data, requires_grad=True)
         cell.zero_grad()
         out = run(cell, inputs, cell.zero_state(B))

@@ -40,7 +40,7 @@ def case(cell_name: str, seed: int):
 @pytest.mark.parametrize("cell_name", ["rnn", "lstm"])
 @pytest.mark.parametrize("seed", seeds(2))
 def test_matches_dynamic_rnn_with_lengths(cell_name: str, seed: int) -> None:
-    """outputs and final state equal mg.rnn.dynamic_rnn(..., lengths=...)"""
+    """outputs and final state equal mg.cells.dynamic_rnn(..., lengths=...)"""
     cell, data, state, lengths, what = case(cell_name, seed)
     out = student("run_rnn_with_lengths")(cell, mg.tensor(data), state, lengths)
     check(
@@ -49,7 +49,7 @@ def test_matches_dynamic_rnn_with_lengths(cell_name: str, seed: int) -> None:
     )
     outputs, final = out
     assert_tensor(outputs, "run_rnn_with_lengths")
-    ref_outputs, ref_final = mg.rnn.dynamic_rnn(cell, mg.tensor(data), state, lengths)
+    ref_outputs, ref_final = mg.cells.dynamic_rnn(cell, mg.tensor(data), state, lengths)
     assert_close(outputs, ref_outputs, f"the outputs ({what}); padded steps must be 0")
     for k, (a, b) in enumerate(zip(parts(final), parts(ref_final))):
         assert_close(
@@ -64,7 +64,7 @@ def test_padding_gets_no_gradient(seed: int) -> None:
     """padded inputs receive exactly zero gradient; real ones the same as dynamic_rnn's"""
     cell, data, state, lengths, what = case("rnn", seed)
     grads = []
-    for run in (student("run_rnn_with_lengths"), mg.rnn.dynamic_rnn):
+    for run in (student("run_rnn_with_lengths"), mg.cells.dynamic_rnn):
         inputs = mg.tensor(data, requires_grad=True)
         outputs, final = run(cell, inputs, state, lengths)
         (outputs.sum() + final.sum() * 2.0).backward()

@@ -8,7 +8,7 @@ import pytest
 import minigrad as mg
 from minigrad.cells.registry import CellRegistry
 from minigrad.lessons.grader.checks import assert_close, check, seeds, student
-from minigrad.testing import STEP_CHECKS, check_cell, check_name
+from minigrad.cells.conformance import STEP_CHECKS, check_cell, check_name
 
 pytestmark = pytest.mark.exercise("lesson2.rnn_plugin")
 
@@ -43,7 +43,7 @@ def test_the_hook_registers_concat_rnn() -> None:
 
 @pytest.mark.parametrize("name", CHECKS)
 def test_conformance(name: str) -> None:
-    """the conformance kit (minigrad.testing.check_cell)"""
+    """the conformance kit (minigrad.cells.conformance.check_cell)"""
     report = check_cell("concat_rnn", registry=registry(), checks=[name])
     (result,) = report.results
     check(result.status != "fail", f"conformance check '{name}' fails: {result.message}")

@@ -6,7 +6,7 @@ A cell computes one time step::
 
 ``state`` is a Tensor ``[B, hidden_size]`` or a tuple of them (an LSTM's
 ``(h, c)``); ``cell.zero_state(B)`` makes the initial one. The drivers in
-``minigrad.rnn`` run a cell over a whole ``[B, T, input_size]`` sequence.
+``minigrad.cells.drivers`` run a cell over a whole ``[B, T, input_size]`` sequence.
 Calling the cell (rather than ``forward``) checks the input width and the
 state's structure and shapes first, so every plugin gets clear errors for free.
 """
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from minigrad import creation
-from minigrad.errors import CellError
+import numpy as np
+
+from minigrad import backend, creation
+from minigrad.errors import CellError, DTypeError
 from minigrad.nn.module import Module
 from minigrad.tensor import DEFAULT_FLOAT, Tensor
 
@@ -27,10 +29,18 @@ class Cell(Module):
     """Base class of recurrent cells: one time step, ``forward(x_t, state)``.
 
     Subclasses set ``state_layout`` (names of the state's parts, e.g.
-    ``("h", "c")``), create their Parameters in ``__init__`` (after calling
-    ``super().__init__(input_size, hidden_size, dtype=..., device=...)``) and
-    implement ``forward``. Their docstring must carry the cell's equations.
-    Options are keyword arguments of ``__init__``; ``minigrad.cells.create``
+    ``("h", "c")``), create their Parameters in ``__init__`` after calling
+    ``super().__init__(input_size, hidden_size, **options)``, and implement
+    ``forward``. Their docstring must carry the cell's equations.
+
+    Every cell takes the keyword options ``dtype`` (a floating dtype, float32
+    by default; float64 for gradient checks), ``device`` ("cpu" or "cuda") and
+    ``rng`` (a seeded generator for the initial weights). ``Cell.__init__``
+    accepts all three, checks them, and keeps ``self.dtype``, ``self.device``
+    and ``self.rng`` (the generator to draw initial weights from: ``rng``, or
+    minigrad's shared one for ``device`` when it is None), so a subclass may
+    declare them itself or simply forward ``**options``. A cell's own options
+    are further keyword arguments of its ``__init__``; ``minigrad.cells.create``
     rejects any other keyword with a list of the valid ones.
     """
 
@@ -44,17 +54,18 @@ class Cell(Module):
         *,
         dtype: Any = DEFAULT_FLOAT,
         device: str = "cpu",
+        rng: Any = None,
     ) -> None:
         super().__init__()
+        name = type(self).__name__
         for what, value in (("input_size", input_size), ("hidden_size", hidden_size)):
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-                raise CellError(
-                    f"{type(self).__name__}: {what} must be a positive int, got {value!r}"
-                )
+                raise CellError(f"{name}: {what} must be a positive int, got {value!r}")
         self.input_size = input_size
         self.hidden_size = hidden_size
-        self.dtype = dtype
+        self.dtype = float_dtype(dtype, name)
         self.device = device
+        self.rng = rng if rng is not None else backend.default_rng(device)
 
     @property
     def output_size(self) -> int:
@@ -138,6 +149,19 @@ class SequenceModule(Module):
     def output_size(self) -> int:
         """Width of each output step."""
         return self.hidden_size
+
+
+def float_dtype(dtype: Any, cell: str) -> np.dtype:
+    """``dtype`` as a NumPy floating dtype, or a ``DTypeError`` naming the cell."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise DTypeError(f"{cell}: dtype {dtype!r} is not a NumPy dtype") from exc
+    if dt.kind != "f":
+        raise DTypeError(
+            f"{cell}: parameters must be floating point (float32 or float64), got dtype {dt}"
+        )
+    return dt
 
 
 def _batch_of(x_t: Any, cell: Cell) -> int:

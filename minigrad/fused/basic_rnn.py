@@ -1,8 +1,15 @@
 """A whole basic-RNN sequence as one op: s_t = act(x_t U + s_{t-1} W + b).
 
+The reference is the composed cell ``BasicRNNCell`` (``plugins/basic_rnn.py``);
+this op computes the same thing with a hand-written backward.
+
 Backward for one step: dz = ds * act'(z) (tanh: 1 - s^2; relu: s > 0;
 sigmoid: s(1 - s)), ds_{t-1} = dz W^T; dU, dW, db and dx come from all steps'
 dz at once.
+
+Each step's arithmetic is written twice: ``_forward_step`` / ``_backward_step``
+in NumPy (the version to read), and the same lines as CUDA source in
+``CUDA_SOURCES`` (one kernel per step on a GPU, see ``fused/cuda.py``).
 """
 
 from __future__ import annotations
@@ -11,7 +18,8 @@ from typing import Any
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, is_gpu_array
-from minigrad.fused import cuda_kernels
+from minigrad.errors import CellError
+from minigrad.fused import cuda
 from minigrad.fused.common import (
     batch_major,
     first_masked_step,
@@ -104,19 +112,49 @@ def _backward_step(s, ds, d_out, mask, dz, activation):
     return skip
 
 
+# The same two steps for the GPU, one kernel each. activation: 0 tanh, 1 relu, 2 sigmoid.
+CUDA_SOURCES: dict[str, cuda.KernelSource] = {
+    "rnn_forward": (
+        f"T hw, T s_prev, int32 activation, {cuda.MASKED}",
+        "raw T z, T s",
+        r"""
+        T v = z[i] + hw;
+        v = activation == 0 ? tanh(v) : activation == 1 ? (v > T(0) ? v : T(0)) : sigm(v);
+        z[i] = v;
+        s = v * m + s_prev * (T(1) - m);
+        """,
+    ),
+    "rnn_backward": (
+        f"T s, T ds_in, T d_out, int32 activation, {cuda.MASKED}",
+        "T dz, T ds_skip",
+        r"""
+        T ds = ds_in + d_out;
+        ds_skip = ds * (T(1) - m);
+        ds = ds * m;
+        const T d = activation == 0 ? T(1) - s * s
+                  : activation == 1 ? (s > T(0) ? T(1) : T(0)) : s * (T(1) - s);
+        dz = ds * d;
+        """,
+    ),
+}
+CUDA_ACTIVATIONS = {"tanh": 0, "relu": 1, "sigmoid": 2}
+
+
 def _cuda_forward_step(z, hw, s_prev, mask, s_out, activation):
-    """The GPU version of ``_forward_step``: one kernel launch (``cuda_kernels.py``)."""
-    m, masked = (s_prev, 0) if mask is None else (mask, 1)
-    code, H = cuda_kernels.RNN_ACTIVATIONS[activation], s_prev.shape[1]
-    cuda_kernels.kernel("rnn_forward")(hw, s_prev, code, m, H, masked, z, s_out)
+    """The GPU version of ``_forward_step``: one kernel launch."""
+    m, masked = cuda.mask_args(mask, s_prev)
+    code, H = CUDA_ACTIVATIONS[activation], s_prev.shape[1]
+    kernel = cuda.kernel("rnn_forward", CUDA_SOURCES["rnn_forward"])
+    kernel(hw, s_prev, code, m, H, masked, z, s_out)
 
 
 def _cuda_backward_step(s, ds, d_out, mask, dz, activation):
     """The GPU version of ``_backward_step``: one kernel launch."""
-    m, masked = (s, 0) if mask is None else (mask, 1)
-    code, H = cuda_kernels.RNN_ACTIVATIONS[activation], s.shape[1]
+    m, masked = cuda.mask_args(mask, s)
+    code, H = CUDA_ACTIVATIONS[activation], s.shape[1]
     skip = get_array_module(s).empty_like(s)
-    cuda_kernels.kernel("rnn_backward")(s, ds, d_out, code, m, H, masked, dz, skip)
+    kernel = cuda.kernel("rnn_backward", CUDA_SOURCES["rnn_backward"])
+    kernel(s, ds, d_out, code, m, H, masked, dz, skip)
     return skip
 
 
@@ -131,5 +169,7 @@ def rnn_sequence(
 ) -> tuple[Tensor, Tensor]:
     """Run a basic RNN over ``x`` ``[B, T, I]`` in one op -> ``(outputs [B, T, H], s_T)``."""
     if activation not in ACTIVATIONS:
-        raise ValueError(f"rnn_sequence: activation must be one of {ACTIVATIONS}")
+        raise CellError(
+            f"rnn_sequence: activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"
+        )
     return RNNSequence.apply(x, s0, U, W, b, lengths=lengths, activation=activation)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import backend, ops
-from minigrad.cells.base import Cell, State
+from minigrad.cells.cell import Cell, State
 from minigrad.errors import CellError, ShapeError
 from minigrad.tensor import Tensor
 

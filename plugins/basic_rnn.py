@@ -9,7 +9,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.cells import Cell
 
-from ._init import check_float_dtype, uniform_parameter
+from .parameters import uniform_parameter
 
 ACTIVATIONS = {"tanh": mg.tanh, "relu": mg.relu, "sigmoid": mg.sigmoid}
 
@@ -28,10 +28,8 @@ class BasicRNNCell(Cell):
     U(-1/sqrt(H), 1/sqrt(H)) for every parameter, as PyTorch's ``nn.RNN``.
     State layout: ``s`` (one Tensor [B, H]).
 
-    ``fused=True`` (the default) runs whole sequences (``dynamic_rnn``,
-    ``nn.RNN``) through one op of ``minigrad.fused`` with a hand-written
-    backward; ``fused=False`` runs the composed step above, the readable
-    reference the fused op is tested against. Single steps always use it.
+    ``fused`` (default True): whole sequences run through the fused op that
+    ``minigrad.fused`` lists for this cell; ``fused=False`` runs the step above.
     """
 
     state_layout = ("s",)
@@ -47,8 +45,7 @@ class BasicRNNCell(Cell):
         device: str = "cpu",
         rng: Any = None,
     ) -> None:
-        dtype = check_float_dtype(dtype, "BasicRNNCell")
-        super().__init__(input_size, hidden_size, dtype=dtype, device=device)
+        super().__init__(input_size, hidden_size, dtype=dtype, device=device, rng=rng)
         self.fused = bool(fused)
         if activation not in ACTIVATIONS:
             raise mg.CellError(
@@ -56,10 +53,11 @@ class BasicRNNCell(Cell):
                 f"got {activation!r}"
             )
         self.activation = activation
-        gen = rng if rng is not None else mg.backend.default_rng(device)
 
         def uniform(*shape: int) -> mg.nn.Parameter:
-            return uniform_parameter(shape, hidden_size, dtype=dtype, device=device, rng=gen)
+            return uniform_parameter(
+                shape, hidden_size, dtype=self.dtype, device=device, rng=self.rng
+            )
 
         self.U = uniform(input_size, hidden_size)
         self.W = uniform(hidden_size, hidden_size)
@@ -73,7 +71,7 @@ class BasicRNNCell(Cell):
     def forward_sequence(self, inputs: mg.Tensor, state: mg.Tensor, lengths: Any) -> Any:
         """The whole sequence in one fused op (``fused=True``), else the composed steps."""
         if not self.fused:
-            return mg.rnn.unroll(self, inputs, state, lengths)
+            return mg.cells.unroll(self, inputs, state, lengths)
         return mg.fused.rnn_sequence(
             inputs, state, self.U, self.W, self.b, lengths, activation=self.activation
         )

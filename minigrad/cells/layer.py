@@ -1,8 +1,8 @@
 """``minigrad.nn.RNN``: a stack of recurrent layers over any registered step cell.
 
-This module sits above the cells layer (it looks cells up by name in the
-plugin registry), so ``minigrad.nn`` exposes ``RNN`` lazily: importing
-``minigrad.nn`` does not import the registry or pluggy.
+It lives with the plugin host because it looks cells up by name in the
+registry; ``minigrad.nn`` exposes it lazily as ``minigrad.nn.RNN``, so that
+importing ``minigrad.nn`` does not import the registry or pluggy.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from minigrad import cells, ops
-from minigrad.cells.base import State
+from minigrad.cells.cell import State
+from minigrad.cells.drivers import bidirectional_rnn, check_sequence, dynamic_rnn
 from minigrad.errors import CellError
 from minigrad.nn.container import ModuleList
 from minigrad.nn.module import Module
-from minigrad.rnn import bidirectional_rnn, check_sequence, dynamic_rnn
 from minigrad.tensor import Tensor
 
 
@@ -32,7 +32,7 @@ class RNN(Module):
       by 1/(1-p); it never touches the recurrent state, and is off after
       ``model.eval()``.
     * ``lengths`` (B integers in 1..T): past each example's length, outputs
-      are zero and the state stops changing (``minigrad.rnn.dynamic_rnn``).
+      are zero and the state stops changing (``minigrad.cells.dynamic_rnn``).
     * ``initial_state`` / ``final_state``: a list of ``num_layers * dirs``
       cell states (a Tensor, or a tuple such as an LSTM's ``(h, c)``), ordered
       layer-major with the direction inner: ``[layer0_fw, layer0_bw,

@@ -1,0 +1,1 @@
+"""The conformance checks, one module per family; ``run.py`` says which apply to a cell."""

@@ -1,0 +1,95 @@
+"""What the built-in cells share: how they draw parameters, and the LSTM family's constructor.
+
+Not a cell plugin itself (it registers nothing); it uses only minigrad's public
+API, as a third-party plugin would.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import numpy as np
+
+import minigrad as mg
+from minigrad.cells import Cell
+from minigrad.nn import Parameter
+
+
+def uniform_parameter(
+    shape: tuple[int, ...], hidden_size: int, *, dtype: Any, device: str, rng: Any
+) -> Parameter:
+    """A Parameter of ``shape`` drawn from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's RNN default.
+
+    Values are drawn in float64 and then rounded to ``dtype`` (what
+    ``minigrad.nn.init.uniform_`` does), so one seed gives a float32 cell and a
+    float64 cell with the same weights up to float32 rounding.
+    """
+    bound = 1.0 / math.sqrt(hidden_size)
+    param = Parameter(mg.zeros(shape, dtype=dtype, device=device))
+    return mg.nn.init.uniform_(param, -bound, bound, rng=rng)
+
+
+def constant_parameter(
+    shape: tuple[int, ...], value: float, *, dtype: Any, device: str
+) -> Parameter:
+    """A Parameter of ``shape`` filled with ``value`` (layer-norm gains and shifts)."""
+    return Parameter(mg.full(shape, value, dtype=dtype, device=device))
+
+
+def check_number(value: Any, option: str, cell: str) -> float:
+    """A real number option (e.g. ``forget_bias``) as a float, or a ``CellError``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise mg.CellError(f"{cell}: option {option} must be a number, got {value!r}")
+    return float(value)
+
+
+class GateBlockCell(Cell):
+    """The constructor the LSTM family shares: gate blocks side by side in ``U``, ``W``, ``b``.
+
+    A subclass names its gate blocks in ``gates`` (``"ifgo"`` for the LSTM,
+    ``"fgo"`` for the coupled LSTM) and gets ``U`` [I, G*H], ``W`` [H, G*H] and
+    ``b`` [G*H] (G = ``len(gates)``) drawn in that order from
+    U(-1/sqrt(H), 1/sqrt(H)), with ``forget_bias`` added to the f block of ``b``
+    and stored there. It also gets the options ``forget_bias`` and ``fused``
+    and the shared ``dtype``, ``device`` and ``rng``. A subclass with further
+    parameters (a peephole LSTM's ``p_i`` ...) draws them in
+    ``add_parameters``, which runs after ``U``, ``W`` and ``b`` are drawn.
+    """
+
+    gates: ClassVar[str] = "ifgo"
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        forget_bias: float = 1.0,
+        fused: bool = True,
+        *,
+        dtype: Any = np.float32,
+        device: str = "cpu",
+        rng: Any = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, dtype=dtype, device=device, rng=rng)
+        self.fused = bool(fused)
+        self.forget_bias = check_number(forget_bias, "forget_bias", type(self).__name__)
+        H, G = hidden_size, len(self.gates)
+        self.U = self.uniform(input_size, G * H)
+        self.W = self.uniform(H, G * H)
+        self.b = self.uniform(G * H)
+        f = self.gates.index("f")
+        self.b.data[f * H : (f + 1) * H] += self.forget_bias
+        self.add_parameters()
+
+    def add_parameters(self) -> None:
+        """Draw any parameters beyond ``U``, ``W`` and ``b`` (none here)."""
+
+    def uniform(self, *shape: int) -> Parameter:
+        """A new Parameter of ``shape`` from U(-1/sqrt(H), 1/sqrt(H)), drawn from ``self.rng``."""
+        return uniform_parameter(
+            shape, self.hidden_size, dtype=self.dtype, device=self.device, rng=self.rng
+        )
+
+    def extra_repr(self) -> str:
+        """Sizes and the forget bias."""
+        return f"{super().extra_repr()}, forget_bias={self.forget_bias}"
