@@ -9,6 +9,7 @@
 """
 
 from minigrad import _moved
+
 from minigrad.tensor import Tensor, grad, tensor  # isort: skip  (ops bind methods to it)
 from minigrad import fused, nn, ops, optim
 from minigrad.autograd import (
@@ -24,6 +25,7 @@ from minigrad.autograd import (
 from minigrad.backend import gpu_available, manual_seed
 from minigrad.creation import arange, full, ones, ones_like, rand, randn, zeros, zeros_like
 from minigrad.errors import (
+    ArgumentError,
     CellError,
     CheckpointError,
     DataError,
@@ -33,6 +35,7 @@ from minigrad.errors import (
     GraphError,
     MinigradError,
     NumericalError,
+    OptionError,
     PluginError,
     ShapeError,
     StateDictError,

@@ -21,6 +21,14 @@ class DTypeError(MinigradError, TypeError):
     """A dtype that an op does not accept, or two dtypes mixed silently."""
 
 
+class OptionError(MinigradError, ValueError):
+    """An option or hyper-parameter outside the values it may take (lr < 0, dropout p = 1)."""
+
+
+class ArgumentError(MinigradError, TypeError):
+    """An argument of a kind a function does not take (a Tensor where a number is needed)."""
+
+
 class DeviceError(MinigradError, RuntimeError):
     """Arrays on different devices in one op, or a device that is not usable."""
 

@@ -110,7 +110,10 @@ class Tensor:
     def item(self) -> float:
         """The single value of a one-element tensor as a Python number."""
         if self.data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise ShapeError(
+                f"item() needs a tensor with one element, got shape {self.shape}; "
+                "reduce it first (e.g. .sum() or .mean()) or index one element"
+            )
         return self.data.reshape(()).item()
 
     def tolist(self) -> Any:
@@ -160,7 +163,8 @@ class Tensor:
                 "backward() on a tensor that does not require grad: no input of the "
                 "computation had requires_grad=True (or it ran under no_grad())"
             )
-        from minigrad.autograd.engine import run_backward  # engine imports Function -> Tensor
+        # Imported here: the autograd package imports Function, which imports Tensor.
+        from minigrad.autograd.engine import run_backward
 
         run_backward([self], [self._seed_grad(grad)], retain_graph=retain_graph)
 

@@ -1,5 +1,6 @@
-"""Named configurations: ``--preset quick`` (minutes) and ``--preset full`` (a quarter
-of an hour on a 2-core CPU, never more than an hour).
+"""Named configurations: ``--preset tiny`` (seconds, a smoke test that learns little),
+``--preset quick`` (minutes) and ``--preset full`` (a quarter of an hour on a 2-core
+CPU, never more than an hour).
 
 Both were chosen by measuring on a 2-core CPU with minigrad's fused cells
 (see ``benchmarks/bench_lesson3.py`` and docs/lessons/lesson3.md for the
@@ -16,6 +17,24 @@ from minigrad.errors import DataError
 from .config import TrainConfig
 
 PRESETS: dict[str, dict[str, Any]] = {
+    # Seconds: for checking that everything runs, not for learning.
+    "tiny": {
+        "cell": "lstm",
+        "layers": 1,
+        "hidden_size": 32,
+        "embedding_size": 16,
+        "batch_size": 8,
+        "num_steps": 32,
+        "lr": 1e-2,
+        "epochs": 1,
+        "max_minutes": 0.5,
+        "max_steps": 40,
+        "eval_every": 20,
+        "eval_batches": 2,
+        "checkpoint_every": 20,
+        "sample_every": 20,
+        "sample_length": 60,
+    },
     # Target: validation loss <= 1.8 nats/char on tiny-shakespeare within 5 minutes.
     "quick": {
         "cell": "lstm",

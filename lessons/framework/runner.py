@@ -6,7 +6,8 @@ waits for a key: Enter goes on, ``b`` goes back (to re-read a step; its result
 is shown again, not recomputed), ``q`` quits and remembers the furthest step
 reached. In auto mode it runs every step without waiting. Ctrl-C stops
 cleanly: the progress is saved and the summary written with status
-"interrupted".
+"interrupted". A step that raises a minigrad error ends the run with status
+"failed" (the summary is written, then the error goes on to the caller).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from minigrad.lessons.framework.lesson import Lesson, Step
 from minigrad.lessons.framework.plot import require_matplotlib, save_png
 from minigrad.lessons.framework.progress import LessonProgress, ProgressStore
 
+#: How a run can end (``RunResult.status``).
+STATUSES = ("completed", "quit", "interrupted", "failed")
 #: Exit status after Ctrl-C (what a shell reports for SIGINT).
 EXIT_INTERRUPTED = 130
 KEYS_HELP = "[bold]Enter[/] next · [bold]b[/] back · [bold]q[/] quit"
@@ -44,7 +47,12 @@ KEYS_HELP = "[bold]Enter[/] next · [bold]b[/] back · [bold]q[/] quit"
 
 @dataclass
 class RunResult:
-    """How a run ended: ``status`` is "completed", "quit" or "interrupted"."""
+    """How a run ended: ``status`` is one of ``STATUSES``.
+
+    "completed": every step ran; "quit": the person pressed ``q``; "interrupted":
+    Ctrl-C; "failed": a step raised a minigrad error (the runner writes the
+    summary and re-raises it, so a caller sees this status only in the summary).
+    """
 
     status: str
     summary: dict[str, Any] = field(default_factory=dict)
@@ -52,7 +60,7 @@ class RunResult:
 
     @property
     def exit_code(self) -> int:
-        """0 for completed or quit, 130 after Ctrl-C."""
+        """130 after Ctrl-C, else 0 (a failed run raises instead of returning)."""
         return EXIT_INTERRUPTED if self.status == "interrupted" else 0
 
 
@@ -282,6 +290,7 @@ class LessonRunner:
         }
 
     def _finish(self, status: str, next_step: int, show: bool = True) -> RunResult:
+        assert status in STATUSES, status
         total = len(self.lesson.steps)
         completed = status == "completed" or next_step >= total
         saved = self.store.get(self.lesson.number)

@@ -31,10 +31,12 @@ LESSON = Lesson.build(
     content=Path(__file__).with_name("content.md"),
     config=Lesson1Config,
     steps=[
-        Step("task", run=steps.show_task, code=[data.echo_probability], render=render.render_task),
+        Step(
+            "task", run=steps.measure_task, code=[data.echo_probability], render=render.render_task
+        ),
         Step(
             "batches",
-            run=steps.show_batches,
+            run=steps.cut_batches,
             code=[data.gen_data, data.gen_batch, data.gen_epochs],
             render=render.render_batches,
         ),

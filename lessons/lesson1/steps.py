@@ -51,7 +51,7 @@ def curve_every(config: Any, num_steps: int) -> int:
 
 
 # --------------------------------------------------------------------- steps
-def show_task(ctx: Any) -> dict[str, Any]:
+def measure_task(ctx: Any) -> dict[str, Any]:
     """The rule, and the same probabilities measured on a generated series."""
     x, y = gen_data(200_000, ctx.rng("task"))
     x_first, x_second = np.roll(x, FIRST_LAG), np.roll(x, SECOND_LAG)
@@ -71,7 +71,7 @@ def show_task(ctx: Any) -> dict[str, Any]:
     return {"rows": rows, "samples": len(x), "mean_y": float(y.mean())}
 
 
-def show_batches(ctx: Any) -> dict[str, Any]:
+def cut_batches(ctx: Any) -> dict[str, Any]:
     """Cut a short series into rows and windows, as gen_batch does for the real one."""
     raw_x, raw_y = gen_data(24, ctx.rng("batches"))
     windows = list(gen_batch((raw_x, raw_y), batch_size=2, num_steps=4))
@@ -223,8 +223,8 @@ __all__ = [
     "measure_truncation",
     "parse_experiments",
     "run_experiments",
-    "show_batches",
-    "show_task",
+    "cut_batches",
+    "measure_task",
     "train_one",
     "train_seminar",
 ]

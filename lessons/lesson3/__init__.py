@@ -57,68 +57,48 @@ class Lesson3Config:
     top_k: int = option(0, "sample among the k most likely characters (0: all)", minimum=0)
 
 
-#: ``--preset tiny`` runs in seconds (a smoke test: it learns little).
-TINY = {
-    "cell": "lstm",
-    "layers": 1,
-    "hidden_size": 32,
-    "embedding_size": 16,
-    "batch_size": 8,
-    "num_steps": 32,
-    "lr": 1e-2,
-    "epochs": 1,
-    "max_minutes": 0.5,
-    "max_steps": 40,
-    "eval_every": 20,
-    "eval_batches": 2,
-    "checkpoint_every": 20,
-    "sample_every": 20,
-    "sample_length": 60,
-    "gen_length": 120,
-}
+#: The presets of ``minigrad.lessons.charlm.presets``; the tiny one also writes a short text.
+PRESETS = {name: dict(values) for name, values in charlm_presets.PRESETS.items()}
+PRESETS["tiny"]["gen_length"] = 120
 
 LESSON = Lesson.build(
     number=3,
     content=Path(__file__).with_name("content.md"),
     config=Lesson3Config,
     steps=[
-        Step("corpus", run=steps.read_corpus, render=steps.show_corpus),
+        Step("corpus", run=steps.read_corpus, render=steps.render_corpus),
         Step(
             "vocab",
             run=steps.build_vocab,
             code=[Vocabulary.from_text, Vocabulary.encode],
-            render=steps.show_vocab,
+            render=steps.render_vocab,
         ),
         Step(
             "baselines",
             run=steps.split_and_baselines,
             code=[compute_baselines, bigram_heldout],
-            render=steps.show_baselines,
+            render=steps.render_baselines,
         ),
         Step(
             "batches",
-            run=steps.show_batch_layout,
+            run=steps.cut_batches,
             code=[ptb_iterator],
-            render=steps.show_batches,
+            render=steps.render_batches,
         ),
-        Step("model", run=steps.build_model, code=[CharLM], render=steps.show_model),
+        Step("model", run=steps.build_model, code=[CharLM], render=steps.render_model),
         Step(
             "train",
             run=steps.train_model,
             code=[Trainer.train_step, evaluate],
-            render=steps.show_training,
+            render=steps.render_training,
         ),
         Step(
             "generate",
             run=steps.write_text,
             code=[generate, next_char_probs],
-            render=steps.show_text,
+            render=steps.render_text,
         ),
     ],
-    presets={
-        "quick": dict(charlm_presets.PRESETS["quick"]),
-        "full": dict(charlm_presets.PRESETS["full"]),
-        "tiny": TINY,
-    },
+    presets=PRESETS,
     default_preset="quick",
 )

@@ -74,7 +74,7 @@ def read_corpus(ctx: Any) -> dict[str, Any]:
     return {**info, "opening": corpus.text[:300]}
 
 
-def show_corpus(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_corpus(result: dict[str, Any], ctx: Any) -> list[Any]:
     """A table of facts about the file and its first lines."""
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="dim")
@@ -125,7 +125,7 @@ def choose_prime(ctx: Any, vocab: Vocabulary) -> str:
     return prime
 
 
-def show_vocab(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_vocab(result: dict[str, Any], ctx: Any) -> list[Any]:
     """The ``idx_to_vocab`` table and one round trip through the ids."""
     columns = 8
     table = Table(title=f"idx_to_vocab ({result['size']} characters)", show_header=False)
@@ -152,7 +152,7 @@ def split_and_baselines(ctx: Any) -> dict[str, Any]:
     return {"train_chars": len(train_ids), "val_chars": len(val_ids), **base.as_dict()}
 
 
-def show_baselines(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_baselines(result: dict[str, Any], ctx: Any) -> list[Any]:
     """The split sizes and the reference losses."""
     table = Table(title="reference losses (nats/char)")
     table.add_column("predictor")
@@ -169,7 +169,7 @@ def show_baselines(result: dict[str, Any], ctx: Any) -> list[Any]:
 
 
 # ----------------------------------------------------------------- batches
-def show_batch_layout(ctx: Any) -> dict[str, Any]:
+def cut_batches(ctx: Any) -> dict[str, Any]:
     """The first batch of the seminar's layout, and the layout training will use."""
     ids, vocab, cfg = ctx.state.ids, ctx.state.vocab, ctx.config
     result: dict[str, Any] = {"train_batches": None, "seminar": None}
@@ -188,7 +188,7 @@ def show_batch_layout(ctx: Any) -> dict[str, Any]:
     return result
 
 
-def show_batches(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_batches(result: dict[str, Any], ctx: Any) -> list[Any]:
     """x and y side by side, as characters, for the first rows of a batch."""
     cfg = ctx.config
     shown: list[Any] = []
@@ -230,7 +230,7 @@ def build_model(ctx: Any) -> dict[str, Any]:
     return {"repr": repr(model), "params": params, "total": total}
 
 
-def show_model(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_model(result: dict[str, Any], ctx: Any) -> list[Any]:
     """The module tree and a table of parameters."""
     table = Table(title=f"{result['total']:,} parameters")
     table.add_column("name")
@@ -336,7 +336,7 @@ def train_model(ctx: Any) -> dict[str, Any]:
     return {"result": result, "chart": chart, "baselines": base}
 
 
-def show_training(outcome: dict[str, Any], ctx: Any) -> list[Any]:
+def render_training(outcome: dict[str, Any], ctx: Any) -> list[Any]:
     """Final losses against the references, speed, and where the checkpoint is."""
     result, base = outcome["result"], outcome["baselines"]
     table = Table(title="after training (nats/char)")
@@ -399,7 +399,7 @@ def write_text(ctx: Any) -> Samples:
     return Samples(ckpt.path, ckpt.step, prime, main, by_temperature)
 
 
-def show_text(samples: Samples, ctx: Any) -> list[Any]:
+def render_text(samples: Samples, ctx: Any) -> list[Any]:
     """The main sample, the same prime at four temperatures, and the command to do it again."""
     cfg = ctx.config
     main = Text()

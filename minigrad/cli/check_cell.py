@@ -24,8 +24,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from minigrad.errors import CellError
 from minigrad.cells.conformance import CellReport, check_cell
+from minigrad.errors import CellError
 
 STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "skip": "yellow"}
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import backend
-from minigrad.errors import DTypeError
+from minigrad.errors import DTypeError, OptionError
 from minigrad.nn.module import Parameter
 from minigrad.tensor import DEFAULT_FLOAT
 
@@ -29,5 +29,5 @@ def empty_parameter(shape: tuple[int, ...], dtype: Any, device: str, layer: str)
 def check_size(value: Any, name: str, layer: str) -> int:
     """A positive integer size, or a ValueError naming the layer and argument."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
+        raise OptionError(f"{layer}: {name} must be a positive integer, got {value!r}")
     return int(value)

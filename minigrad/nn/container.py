@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from minigrad.errors import ArgumentError
 from minigrad.nn.module import Module
 
 
@@ -32,7 +33,7 @@ class Sequential(Module):
     def append(self, step: Module | Callable[[Any], Any]) -> Sequential:
         """Add a step at the end and return self."""
         if not callable(step):
-            raise TypeError(
+            raise ArgumentError(
                 f"Sequential: step {len(self._steps)} is a {type(step).__name__}, "
                 "not a Module or callable"
             )
@@ -83,7 +84,7 @@ class ModuleList(Module):
     def append(self, module: Module) -> ModuleList:
         """Add ``module`` at the end and return self."""
         if not isinstance(module, Module):
-            raise TypeError(
+            raise ArgumentError(
                 f"ModuleList: item {len(self._items)} is a {type(module).__name__}, not a Module"
             )
         setattr(self, str(len(self._items)), module)
@@ -115,7 +116,7 @@ class ModuleList(Module):
 
     def __setitem__(self, index: int, module: Module) -> None:
         if not isinstance(module, Module):
-            raise TypeError(f"ModuleList: cannot store a {type(module).__name__}, not a Module")
+            raise ArgumentError(f"ModuleList: cannot store a {type(module).__name__}, not a Module")
         position = range(len(self._items))[index]  # IndexError for a bad index, like a list
         setattr(self, str(position), module)
         self._items[position] = module

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from minigrad.errors import OptionError
 from minigrad.nn.module import Module
 from minigrad.ops import dropout
 from minigrad.tensor import Tensor
@@ -21,7 +22,7 @@ class Dropout(Module):
     def __init__(self, p: float = 0.5, rng: Any = None) -> None:
         super().__init__()
         if not 0.0 <= p < 1.0:
-            raise ValueError(f"Dropout: p must be in [0, 1), got {p}")
+            raise OptionError(f"Dropout: p must be in [0, 1), got {p}")
         self.p = float(p)
         self.rng = rng
 

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import backend
-from minigrad.errors import ShapeError
+from minigrad.errors import OptionError, ShapeError
 from minigrad.tensor import Tensor
 
 
@@ -47,7 +47,7 @@ def _standard_normal(gen: Any, shape: tuple[int, ...]) -> Any:
 def uniform_(param: Tensor, low: float = 0.0, high: float = 1.0, rng: Any = None) -> Tensor:
     """Fill ``param`` with samples from U(low, high)."""
     if not high >= low:
-        raise ValueError(f"uniform_: need low <= high, got low={low}, high={high}")
+        raise OptionError(f"uniform_: need low <= high, got low={low}, high={high}")
     u = _generator(param, rng).random(param.shape, dtype=np.float64)
     return _assign(param, low + (high - low) * u)
 
@@ -55,7 +55,7 @@ def uniform_(param: Tensor, low: float = 0.0, high: float = 1.0, rng: Any = None
 def normal_(param: Tensor, mean: float = 0.0, std: float = 1.0, rng: Any = None) -> Tensor:
     """Fill ``param`` with samples from N(mean, std^2)."""
     if std < 0:
-        raise ValueError(f"normal_: std must be >= 0, got {std}")
+        raise OptionError(f"normal_: std must be >= 0, got {std}")
     z = _standard_normal(_generator(param, rng), param.shape)
     return _assign(param, mean + std * z)
 

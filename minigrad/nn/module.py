@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from minigrad import backend
-from minigrad.errors import StateDictError
+from minigrad.errors import ArgumentError, StateDictError
 from minigrad.tensor import Tensor
 
 
@@ -70,7 +70,7 @@ class Module:
             )
         if _is_list_of_modules(value):
             # Their parameters would silently miss parameters(), state_dict() and the optimizer.
-            raise TypeError(
+            raise ArgumentError(
                 f"{type(self).__name__}.{name}: a plain {type(value).__name__} of Modules does "
                 "not register their parameters; wrap it: "
                 f"self.{name} = minigrad.nn.ModuleList([...])"

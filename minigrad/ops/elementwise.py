@@ -10,7 +10,7 @@ from typing import Any
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.errors import ShapeError
+from minigrad.errors import ArgumentError
 from minigrad.ops.convert import as_tensor
 from minigrad.tensor import Tensor
 
@@ -240,7 +240,10 @@ def neg(a: Tensor) -> Tensor:
 def pow(a: Tensor, exponent: float) -> Tensor:  # noqa: A001 - NumPy's name
     """a ** exponent for a constant (Python number) exponent. d/da = p a^(p-1)."""
     if isinstance(exponent, Tensor):
-        raise ShapeError("pow: the exponent must be a Python number, not a Tensor")
+        raise ArgumentError(
+            "pow: the exponent must be a Python number, not a Tensor; for a tensor exponent "
+            "write exp(b * log(a))"
+        )
     return Pow.apply(a, exponent=exponent)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, to_device
-from minigrad.errors import DTypeError, ShapeError
+from minigrad.errors import DTypeError, OptionError, ShapeError
 from minigrad.ops.convert import as_array
 from minigrad.tensor import Tensor
 
@@ -87,7 +87,7 @@ def cross_entropy(
             f"{logits.shape[:-1]}, got {tuple(t.shape)}"
         )
     if reduction not in ("mean", "sum", "none"):
-        raise ValueError(
+        raise OptionError(
             f"cross_entropy: reduction must be 'mean', 'sum' or 'none', not {reduction!r}"
         )
     num_classes = logits.shape[-1]

@@ -6,6 +6,7 @@ from typing import Any
 
 from minigrad import backend
 from minigrad.autograd.function import Function
+from minigrad.errors import OptionError
 from minigrad.tensor import Tensor
 
 
@@ -37,7 +38,7 @@ def dropout(a: Tensor, p: float = 0.5, training: bool = True, rng: Any = None) -
     (seeded with ``minigrad.manual_seed``).
     """
     if not 0.0 <= p < 1.0:
-        raise ValueError(f"dropout: p must be in [0, 1), got {p}")
+        raise OptionError(f"dropout: p must be in [0, 1), got {p}")
     if not training or p == 0.0:
         return a
     return Dropout.apply(a, p=p, rng=rng or backend.default_rng(a.device))

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from minigrad import backend
+from minigrad.errors import OptionError
 from minigrad.optim.optimizer import Optimizer
 from minigrad.tensor import Tensor
 
@@ -37,9 +38,9 @@ class Adagrad(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         if eps < 0:
-            raise ValueError(f"Adagrad: eps must be >= 0, got {eps}")
+            raise OptionError(f"Adagrad: eps must be >= 0, got {eps}")
         if initial_accumulator_value < 0:
-            raise ValueError(
+            raise OptionError(
                 f"Adagrad: initial_accumulator_value must be >= 0, got {initial_accumulator_value}"
             )
         self.eps = float(eps)

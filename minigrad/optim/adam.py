@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from minigrad import backend
+from minigrad.errors import OptionError
 from minigrad.optim.optimizer import Optimizer
 from minigrad.tensor import Tensor
 
@@ -38,11 +39,11 @@ class Adam(Optimizer):
         super().__init__(params, lr)
         beta1, beta2 = betas
         if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
-            raise ValueError(f"Adam: betas must be in [0, 1), got {tuple(betas)}")
+            raise OptionError(f"Adam: betas must be in [0, 1), got {tuple(betas)}")
         if eps < 0:
-            raise ValueError(f"Adam: eps must be >= 0, got {eps}")
+            raise OptionError(f"Adam: eps must be >= 0, got {eps}")
         if weight_decay < 0:
-            raise ValueError(f"Adam: weight_decay must be >= 0, got {weight_decay}")
+            raise OptionError(f"Adam: weight_decay must be >= 0, got {weight_decay}")
         self.betas = (float(beta1), float(beta2))
         self.eps = float(eps)
         self.weight_decay = float(weight_decay)

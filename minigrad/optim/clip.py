@@ -15,7 +15,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from minigrad import backend
-from minigrad.errors import NumericalError
+from minigrad.errors import NumericalError, OptionError
 from minigrad.tensor import Tensor
 
 
@@ -40,7 +40,7 @@ def clip_grad_norm_(
     rescaling) unless ``error_if_nonfinite=True``, which raises NumericalError.
     """
     if max_norm < 0:
-        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
+        raise OptionError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
     grads = _with_grads(params)
     total_sq = 0.0
     for p in grads:
@@ -64,7 +64,7 @@ def clip_grad_norm_(
 def clip_grad_value_(params: Iterable[Tensor] | Tensor, clip_value: float) -> None:
     """Limit every gradient element to [-clip_value, clip_value] (new arrays, not in place)."""
     if clip_value < 0:
-        raise ValueError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
+        raise OptionError(f"clip_grad_value_: clip_value must be >= 0, got {clip_value}")
     for p in _with_grads(params):
         xp = backend.get_array_module(p.grad)
         p.grad = xp.clip(p.grad, -clip_value, clip_value)

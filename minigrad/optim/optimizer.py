@@ -25,7 +25,14 @@ from typing import Any
 import numpy as np
 
 from minigrad import backend
-from minigrad.errors import DeviceError, DTypeError, ShapeError, StateDictError
+from minigrad.errors import (
+    ArgumentError,
+    DeviceError,
+    DTypeError,
+    OptionError,
+    ShapeError,
+    StateDictError,
+)
 from minigrad.tensor import Tensor
 
 
@@ -41,16 +48,16 @@ class Optimizer:
         self.params: list[Tensor] = list(params)
         name = type(self).__name__
         if not self.params:
-            raise ValueError(f"{name}: got an empty parameter list (did the model build?)")
+            raise OptionError(f"{name}: got an empty parameter list (did the model build?)")
         seen: set[int] = set()
         for i, p in enumerate(self.params):
             if not isinstance(p, Tensor):
-                raise TypeError(f"{name}: parameter {i} is a {type(p).__name__}, not a Tensor")
+                raise ArgumentError(f"{name}: parameter {i} is a {type(p).__name__}, not a Tensor")
             if id(p) in seen:
-                raise ValueError(f"{name}: parameter {i} appears twice in the parameter list")
+                raise OptionError(f"{name}: parameter {i} appears twice in the parameter list")
             seen.add(id(p))
         if lr < 0:
-            raise ValueError(f"{name}: lr must be >= 0, got {lr}")
+            raise OptionError(f"{name}: lr must be >= 0, got {lr}")
         self.lr = float(lr)
         self.state: list[dict[str, Any]] = [{} for _ in self.params]
 

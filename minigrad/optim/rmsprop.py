@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from minigrad import backend
+from minigrad.errors import OptionError
 from minigrad.optim.optimizer import Optimizer
 from minigrad.tensor import Tensor
 
@@ -35,11 +36,11 @@ class RMSprop(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         if not 0.0 <= alpha <= 1.0:
-            raise ValueError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
+            raise OptionError(f"RMSprop: alpha must be in [0, 1], got {alpha}")
         if eps < 0:
-            raise ValueError(f"RMSprop: eps must be >= 0, got {eps}")
+            raise OptionError(f"RMSprop: eps must be >= 0, got {eps}")
         if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"RMSprop: momentum must be in [0, 1), got {momentum}")
+            raise OptionError(f"RMSprop: momentum must be in [0, 1), got {momentum}")
         self.alpha = float(alpha)
         self.eps = float(eps)
         self.momentum = float(momentum)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from minigrad.errors import OptionError
 from minigrad.optim.optimizer import Optimizer
 from minigrad.tensor import Tensor
 
@@ -35,11 +36,11 @@ class SGD(Optimizer):
     ) -> None:
         super().__init__(params, lr)
         if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"SGD: momentum must be in [0, 1), got {momentum}")
+            raise OptionError(f"SGD: momentum must be in [0, 1), got {momentum}")
         if nesterov and momentum == 0.0:
-            raise ValueError("SGD: nesterov=True needs momentum > 0")
+            raise OptionError("SGD: nesterov=True needs momentum > 0")
         if weight_decay < 0:
-            raise ValueError(f"SGD: weight_decay must be >= 0, got {weight_decay}")
+            raise OptionError(f"SGD: weight_decay must be >= 0, got {weight_decay}")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self.weight_decay = float(weight_decay)

@@ -11,7 +11,7 @@ import numpy as np
 from minigrad_mgu import MGUCell
 
 import minigrad as mg
-from minigrad.cells.conformance import parametrize_with_cell_checks
+from minigrad.testing import parametrize_with_cell_checks
 
 
 @parametrize_with_cell_checks(["mgu"])

@@ -6,6 +6,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from minigrad import backend
 from minigrad.cells.cell import Cell, SequenceModule
 from minigrad.cells.registry import CellRegistry, cell_options, check_options, takes_any_option
@@ -13,6 +15,12 @@ from minigrad.errors import CellError
 
 #: The keyword options every cell's ``__init__`` takes (``Cell.__init__`` accepts them).
 SHARED_OPTIONS = ("dtype", "device", "rng")
+#: What to do about a cell that does not take them (said wherever that shows).
+OPTIONS_RULE = (
+    f"Every cell's __init__ must accept the keyword options {', '.join(SHARED_OPTIONS)}: "
+    "declare them, or take **options and pass them on to "
+    "super().__init__(input_size, hidden_size, **options)"
+)
 
 
 @dataclass(frozen=True)
@@ -66,7 +74,8 @@ class CellSubject:
         if dtype is not None:
             if not self.accepts("dtype"):
                 raise AssertionError(
-                    f"{self.cls.__name__} has no dtype option, so it cannot be built in {dtype}"
+                    f"{self.cls.__name__} has no dtype option, so it cannot be built in "
+                    f"{np.dtype(dtype)}. {OPTIONS_RULE}"
                 )
             kwargs["dtype"] = dtype
         if device != "cpu" or self.accepts("device"):
@@ -82,9 +91,7 @@ class CellSubject:
             given = ", ".join(sorted(kwargs)) or "none"
             raise CellError(
                 f"{self.cls.__name__}({input_size}, {hidden_size}, ...) could not be built with "
-                f"the keyword options {given}: {exc}. Every cell's __init__ must accept the "
-                f"keyword options {', '.join(SHARED_OPTIONS)}: declare them, or take **options "
-                "and pass them on to super().__init__(input_size, hidden_size, **options)"
+                f"the keyword options {given}: {exc}. {OPTIONS_RULE}"
             ) from exc
 
 

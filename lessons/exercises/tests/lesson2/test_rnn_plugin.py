@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad.cells.conformance import STEP_CHECKS, check_cell, check_name
 from minigrad.cells.registry import CellRegistry
 from minigrad.lessons.grader.checks import assert_close, check, seeds, student
-from minigrad.cells.conformance import STEP_CHECKS, check_cell, check_name
 
 pytestmark = pytest.mark.exercise("lesson2.rnn_plugin")
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from minigrad.cells.cell import Cell
-from minigrad.cells.conformance.subject import CellSubject
+from minigrad.cells.conformance.subject import OPTIONS_RULE, CellSubject
 from minigrad.cells.conformance.support import (
     BATCH_SIZES,
     expect,
@@ -30,8 +30,8 @@ def check_constructor(subject: CellSubject) -> str:
     missing = [o for o in ("dtype", "device", "rng") if not subject.accepts(o)]
     expect(
         not missing,
-        f"__init__ has no keyword option {', '.join(missing)}: every cell takes dtype (float64 "
-        "for gradient checks), device ('cpu'/'cuda') and rng (a seeded generator)",
+        f"__init__ has no keyword option {', '.join(missing)} (dtype: float64 for gradient "
+        f"checks; device: 'cpu'/'cuda'; rng: a seeded generator). {OPTIONS_RULE}",
     )
     module = subject.build()
     for attr, value in (("input_size", subject.input_size), ("hidden_size", subject.hidden_size)):
