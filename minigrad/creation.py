@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy.typing as npt
+
 from minigrad import backend
 from minigrad.tensor import DEFAULT_FLOAT, Tensor
 
@@ -15,14 +17,20 @@ def _make(array: Any, requires_grad: bool) -> Tensor:
 
 
 def zeros(
-    shape: Shape, dtype: Any = DEFAULT_FLOAT, device: str = "cpu", requires_grad: bool = False
+    shape: Shape,
+    dtype: npt.DTypeLike = DEFAULT_FLOAT,
+    device: str = "cpu",
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of zeros."""
     return _make(backend.array_module_for(device).zeros(shape, dtype=dtype), requires_grad)
 
 
 def ones(
-    shape: Shape, dtype: Any = DEFAULT_FLOAT, device: str = "cpu", requires_grad: bool = False
+    shape: Shape,
+    dtype: npt.DTypeLike = DEFAULT_FLOAT,
+    device: str = "cpu",
+    requires_grad: bool = False,
 ) -> Tensor:
     """A tensor of ones."""
     return _make(backend.array_module_for(device).ones(shape, dtype=dtype), requires_grad)
@@ -31,7 +39,7 @@ def ones(
 def full(
     shape: Shape,
     value: float,
-    dtype: Any = DEFAULT_FLOAT,
+    dtype: npt.DTypeLike = DEFAULT_FLOAT,
     device: str = "cpu",
     requires_grad: bool = False,
 ) -> Tensor:
@@ -49,14 +57,14 @@ def ones_like(t: Tensor, requires_grad: bool = False) -> Tensor:
     return ones(t.shape, dtype=t.dtype, device=t.device, requires_grad=requires_grad)
 
 
-def arange(stop: int, dtype: Any = None, device: str = "cpu") -> Tensor:
+def arange(stop: int, dtype: npt.DTypeLike | None = None, device: str = "cpu") -> Tensor:
     """0, 1, ..., stop - 1 (integers unless ``dtype`` says otherwise)."""
     return Tensor(backend.array_module_for(device).arange(stop, dtype=dtype))
 
 
 def rand(
     shape: Shape,
-    dtype: Any = DEFAULT_FLOAT,
+    dtype: npt.DTypeLike = DEFAULT_FLOAT,
     device: str = "cpu",
     requires_grad: bool = False,
     rng: Any = None,
@@ -68,7 +76,7 @@ def rand(
 
 def randn(
     shape: Shape,
-    dtype: Any = DEFAULT_FLOAT,
+    dtype: npt.DTypeLike = DEFAULT_FLOAT,
     device: str = "cpu",
     requires_grad: bool = False,
     rng: Any = None,

@@ -10,23 +10,32 @@ A Tensor holds:
 
 Arithmetic operators and methods such as ``x.tanh()`` are attached by
 ``minigrad.ops`` (see ``minigrad/ops/methods.py``), which keeps this file about
-the data structure and the ops about the maths.
+the data structure and the ops about the maths. Their signatures are declared
+below under ``TYPE_CHECKING`` only, for type checkers and editors;
+tests/core/test_tensor_methods_declared.py keeps that list equal to the bound one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 
 from minigrad import backend
 from minigrad.errors import DTypeError, GraphError, ShapeError
 
+if TYPE_CHECKING:
+    from minigrad.autograd.function import Function
+
 DEFAULT_FLOAT = np.float32
 
+#: The ``axis`` argument of the reductions: one axis, several, or all (``None``).
+Axis = int | tuple[int, ...] | None
 
-def _is_differentiable(dtype: Any) -> bool:
+
+def _is_differentiable(dtype: npt.DTypeLike) -> bool:
     return np.issubdtype(dtype, np.floating)
 
 
@@ -49,7 +58,7 @@ class Tensor:
             data = np.asarray(data)
         self.data = data
         self.grad: Any = None
-        self._ctx: Any = None
+        self._ctx: Function | None = None
         self._index = 0  # which output of ``_ctx`` this is (ops like split have several)
         self.requires_grad = False
         if requires_grad:
@@ -62,7 +71,7 @@ class Tensor:
         return self.data.shape
 
     @property
-    def dtype(self) -> Any:
+    def dtype(self) -> np.dtype[Any]:
         """The NumPy dtype of the underlying array."""
         return self.data.dtype
 
@@ -101,6 +110,46 @@ class Tensor:
         elif self.requires_grad:
             extras.append("requires_grad=True")
         return f"tensor({body}{''.join(', ' + e for e in extras)})"
+
+    # ------------------------------------------------ operators and methods
+    if TYPE_CHECKING:
+        # Bound at import time by ``minigrad.ops.methods.bind_tensor_methods``; declared
+        # here (never executed) so that type checkers and editors know them. Each has the
+        # signature of its functional op, the tensor in place of the first argument.
+        def __add__(self, b: Any) -> Tensor: ...
+        def __radd__(self, b: Any) -> Tensor: ...
+        def __sub__(self, b: Any) -> Tensor: ...
+        def __rsub__(self, b: Any) -> Tensor: ...
+        def __mul__(self, b: Any) -> Tensor: ...
+        def __rmul__(self, b: Any) -> Tensor: ...
+        def __truediv__(self, b: Any) -> Tensor: ...
+        def __rtruediv__(self, b: Any) -> Tensor: ...
+        def __neg__(self) -> Tensor: ...
+        def __pow__(self, exponent: float) -> Tensor: ...
+        def __matmul__(self, b: Tensor) -> Tensor: ...
+        def __rmatmul__(self, b: Tensor) -> Tensor: ...
+        def __getitem__(self, index: Any) -> Tensor: ...
+        def exp(self) -> Tensor: ...
+        def log(self) -> Tensor: ...
+        def sqrt(self) -> Tensor: ...
+        def abs(self) -> Tensor: ...
+        def clip(self, low: float | None = None, high: float | None = None) -> Tensor: ...
+        def astype(self, dtype: npt.DTypeLike) -> Tensor: ...
+        def tanh(self) -> Tensor: ...
+        def sigmoid(self) -> Tensor: ...
+        def relu(self) -> Tensor: ...
+        def softmax(self, axis: int = -1) -> Tensor: ...
+        def log_softmax(self, axis: int = -1) -> Tensor: ...
+        def sum(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def mean(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def max(self, axis: Axis = None, keepdims: bool = False) -> Tensor: ...
+        def reshape(self, *shape: int | Sequence[int]) -> Tensor: ...
+        def transpose(self, *axes: int | Sequence[int]) -> Tensor: ...
+        def swapaxes(self, axis1: int, axis2: int) -> Tensor: ...
+        def matmul(self, b: Tensor) -> Tensor: ...
+        def to(self, device: str) -> Tensor: ...
+        @property
+        def T(self) -> Tensor: ...  # noqa: N802 - NumPy's name
 
     # ---------------------------------------------------------- conversions
     def numpy(self) -> np.ndarray:
@@ -212,7 +261,7 @@ def grad(
 
 def tensor(
     data: Any,
-    dtype: Any = None,
+    dtype: npt.DTypeLike | None = None,
     device: str = "cpu",
     requires_grad: bool = False,
 ) -> Tensor:

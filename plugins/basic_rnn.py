@@ -54,14 +54,9 @@ class BasicRNNCell(Cell):
             )
         self.activation = activation
 
-        def uniform(*shape: int) -> mg.nn.Parameter:
-            return uniform_parameter(
-                shape, hidden_size, dtype=self.dtype, device=device, rng=self.rng
-            )
-
-        self.U = uniform(input_size, hidden_size)
-        self.W = uniform(hidden_size, hidden_size)
-        self.b = uniform(hidden_size)
+        self.U = uniform_parameter(self, input_size, hidden_size)
+        self.W = uniform_parameter(self, hidden_size, hidden_size)
+        self.b = uniform_parameter(self, hidden_size)
 
     def forward(self, x_t: mg.Tensor, state: mg.Tensor) -> tuple[mg.Tensor, mg.Tensor]:
         """s_t = act(x_t @ U + s_{t-1} @ W + b); the output is s_t."""

@@ -66,17 +66,12 @@ class GRUCell(Cell):
             )
         self.reset_after = bool(reset_after)
 
-        def uniform(*shape: int) -> mg.nn.Parameter:
-            return uniform_parameter(
-                shape, hidden_size, dtype=self.dtype, device=device, rng=self.rng
-            )
-
         H = hidden_size
-        self.U = uniform(input_size, 3 * H)
-        self.W = uniform(H, 3 * H)
-        self.b = uniform(3 * H)
+        self.U = uniform_parameter(self, input_size, 3 * H)
+        self.W = uniform_parameter(self, H, 3 * H)
+        self.b = uniform_parameter(self, 3 * H)
         if self.reset_after:
-            self.b_hn = uniform(H)
+            self.b_hn = uniform_parameter(self, H)
 
     def forward(self, x_t: mg.Tensor, state: mg.Tensor) -> tuple[mg.Tensor, mg.Tensor]:
         """One step: ``x_t`` [B, I] and ``h`` [B, H] -> ``(h_t, h_t)``."""

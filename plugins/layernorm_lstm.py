@@ -63,19 +63,18 @@ class LayerNormLSTMCell(Cell):
         rng: Any = None,
     ) -> None:
         super().__init__(input_size, hidden_size, dtype=dtype, device=device, rng=rng)
-        dtype = self.dtype
         self.forget_bias = check_number(forget_bias, "forget_bias", "LayerNormLSTMCell")
         self.eps = check_number(eps, "eps", "LayerNormLSTMCell")
         if self.eps <= 0:
             raise mg.CellError(f"LayerNormLSTMCell: option eps must be > 0, got {eps!r}")
-        gen, H = self.rng, hidden_size
-        self.U = uniform_parameter((input_size, 4 * H), H, dtype=dtype, device=device, rng=gen)
-        self.W = uniform_parameter((H, 4 * H), H, dtype=dtype, device=device, rng=gen)
-        self.ln_gain = constant_parameter((4, H), 1.0, dtype=dtype, device=device)
-        self.ln_shift = constant_parameter((4, H), 0.0, dtype=dtype, device=device)
+        H = hidden_size
+        self.U = uniform_parameter(self, input_size, 4 * H)
+        self.W = uniform_parameter(self, H, 4 * H)
+        self.ln_gain = constant_parameter(self, (4, H), 1.0)
+        self.ln_shift = constant_parameter(self, (4, H), 0.0)
         self.ln_shift.data[1] += self.forget_bias
-        self.c_gain = constant_parameter((H,), 1.0, dtype=dtype, device=device)
-        self.c_shift = constant_parameter((H,), 0.0, dtype=dtype, device=device)
+        self.c_gain = constant_parameter(self, (H,), 1.0)
+        self.c_shift = constant_parameter(self, (H,), 0.0)
 
     def forward(
         self, x_t: mg.Tensor, state: tuple[mg.Tensor, mg.Tensor]

@@ -16,25 +16,22 @@ from minigrad.cells import Cell
 from minigrad.nn import Parameter
 
 
-def uniform_parameter(
-    shape: tuple[int, ...], hidden_size: int, *, dtype: Any, device: str, rng: Any
-) -> Parameter:
-    """A Parameter of ``shape`` drawn from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's RNN default.
+def uniform_parameter(cell: Cell, *shape: int) -> Parameter:
+    """A Parameter of ``shape`` from U(-1/sqrt(H), 1/sqrt(H)), PyTorch's RNN default.
 
-    Values are drawn in float64 and then rounded to ``dtype`` (what
+    Drawn from ``cell.rng`` in the cell's dtype and on its device. Values are
+    drawn in float64 and then rounded to the dtype (what
     ``minigrad.nn.init.uniform_`` does), so one seed gives a float32 cell and a
     float64 cell with the same weights up to float32 rounding.
     """
-    bound = 1.0 / math.sqrt(hidden_size)
-    param = Parameter(mg.zeros(shape, dtype=dtype, device=device))
-    return mg.nn.init.uniform_(param, -bound, bound, rng=rng)
+    bound = 1.0 / math.sqrt(cell.hidden_size)
+    param = Parameter(mg.zeros(shape, dtype=cell.dtype, device=cell.device))
+    return mg.nn.init.uniform_(param, -bound, bound, rng=cell.rng)
 
 
-def constant_parameter(
-    shape: tuple[int, ...], value: float, *, dtype: Any, device: str
-) -> Parameter:
+def constant_parameter(cell: Cell, shape: tuple[int, ...], value: float) -> Parameter:
     """A Parameter of ``shape`` filled with ``value`` (layer-norm gains and shifts)."""
-    return Parameter(mg.full(shape, value, dtype=dtype, device=device))
+    return Parameter(mg.full(shape, value, dtype=cell.dtype, device=cell.device))
 
 
 def check_number(value: Any, option: str, cell: str) -> float:
@@ -53,8 +50,9 @@ class GateBlockCell(Cell):
     U(-1/sqrt(H), 1/sqrt(H)), with ``forget_bias`` added to the f block of ``b``
     and stored there. It also gets the options ``forget_bias`` and ``fused``
     and the shared ``dtype``, ``device`` and ``rng``. A subclass with further
-    parameters (a peephole LSTM's ``p_i`` ...) draws them in
-    ``add_parameters``, which runs after ``U``, ``W`` and ``b`` are drawn.
+    parameters (a peephole LSTM's ``p_i`` ...) draws them with
+    ``uniform_parameter`` in ``add_parameters``, which runs after ``U``, ``W``
+    and ``b`` are drawn.
     """
 
     gates: ClassVar[str] = "ifgo"
@@ -74,21 +72,15 @@ class GateBlockCell(Cell):
         self.fused = bool(fused)
         self.forget_bias = check_number(forget_bias, "forget_bias", type(self).__name__)
         H, G = hidden_size, len(self.gates)
-        self.U = self.uniform(input_size, G * H)
-        self.W = self.uniform(H, G * H)
-        self.b = self.uniform(G * H)
+        self.U = uniform_parameter(self, input_size, G * H)
+        self.W = uniform_parameter(self, H, G * H)
+        self.b = uniform_parameter(self, G * H)
         f = self.gates.index("f")
         self.b.data[f * H : (f + 1) * H] += self.forget_bias
         self.add_parameters()
 
     def add_parameters(self) -> None:
         """Draw any parameters beyond ``U``, ``W`` and ``b`` (none here)."""
-
-    def uniform(self, *shape: int) -> Parameter:
-        """A new Parameter of ``shape`` from U(-1/sqrt(H), 1/sqrt(H)), drawn from ``self.rng``."""
-        return uniform_parameter(
-            shape, self.hidden_size, dtype=self.dtype, device=self.device, rng=self.rng
-        )
 
     def extra_repr(self) -> str:
         """Sizes and the forget bias."""

@@ -6,7 +6,7 @@ from typing import Any
 
 import minigrad as mg
 
-from .parameters import GateBlockCell
+from .parameters import GateBlockCell, uniform_parameter
 
 
 class PeepholeLSTMCell(GateBlockCell):
@@ -41,9 +41,9 @@ class PeepholeLSTMCell(GateBlockCell):
 
     def add_parameters(self) -> None:
         """The diagonal peepholes ``p_i``, ``p_f``, ``p_o`` [H], drawn after ``U``, ``W``, ``b``."""
-        self.p_i = self.uniform(self.hidden_size)
-        self.p_f = self.uniform(self.hidden_size)
-        self.p_o = self.uniform(self.hidden_size)
+        self.p_i = uniform_parameter(self, self.hidden_size)
+        self.p_f = uniform_parameter(self, self.hidden_size)
+        self.p_o = uniform_parameter(self, self.hidden_size)
 
     def forward(
         self, x_t: mg.Tensor, state: tuple[mg.Tensor, mg.Tensor]

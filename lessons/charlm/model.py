@@ -38,7 +38,7 @@ class CharLM(nn.Module):
 
     ``forward(ids [B, T], state=None) -> (logits [B, T, vocab], state)``
     where ``state`` is the recurrent stack's list of per-layer cell states,
-    to be carried into the next batch (after ``minigrad.rnn.detach_state``
+    to be carried into the next batch (after ``minigrad.cells.detach_state``
     on each part, for truncated backpropagation). Dropout (``config.dropout``)
     acts between recurrent layers only, in training mode.
     """
@@ -72,7 +72,7 @@ class CharLM(nn.Module):
         return self.rnn.zero_state(batch_size)
 
 
-def detach(state: list[Any] | None) -> list[Any] | None:
+def detach(state: list[mg.cells.State] | None) -> list[mg.cells.State] | None:
     """Every layer's state without its graph: the next backward stops here (truncated BPTT)."""
     if state is None:
         return None

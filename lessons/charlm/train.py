@@ -213,7 +213,7 @@ class Trainer:
         self.optimizer = mg.optim.Adam(self.params, lr=config.lr)
         self.step = 0
         self.elapsed = 0.0
-        self.state: list[Any] | None = None
+        self.state: list[mg.cells.State] | None = None
         self.curves: dict[str, list[list[float]]] = {"train": [], "val": []}
         self._window: list[float] = []
         #: Training losses are averaged over this many steps for the curve.

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from rich.console import Console, Group, RenderableType
@@ -30,6 +30,9 @@ from rich.text import Text
 
 from minigrad.errors import MinigradError
 from minigrad.lessons.framework.chart import LineChart
+
+if TYPE_CHECKING:  # lesson.py imports this module's LessonContext for its annotations
+    from minigrad.lessons.framework.lesson import Lesson
 
 #: Keys of the JSON summary the runner fills itself; ``report`` may not use them.
 RESERVED_KEYS = ("lesson", "title", "status", "seed", "device", "config", "steps")
@@ -108,7 +111,7 @@ class LessonContext:
 
     def __init__(
         self,
-        lesson: Any,
+        lesson: Lesson,
         config: Any,
         console: Console,
         *,

@@ -24,7 +24,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minigrad.errors import MinigradError
 from minigrad.lessons.framework.content import (
@@ -33,6 +33,9 @@ from minigrad.lessons.framework.content import (
     Section,
     load_content,
 )
+
+if TYPE_CHECKING:  # context.py imports this module's Lesson for its annotations
+    from minigrad.lessons.framework.context import LessonContext
 
 #: Metadata keys of content.md sections the runner understands.
 KNOWN_META = ("exercise", "hint")
@@ -121,9 +124,9 @@ class Step:
     """
 
     id: str
-    run: Callable[[Any], Any]
+    run: Callable[[LessonContext], Any]
     code: Sequence[Callable[..., Any] | type] | None = None
-    render: Callable[[Any, Any], Any] | None = None
+    render: Callable[[Any, LessonContext], Any] | None = None
     title: str = ""
     text: str = ""
     meta: dict[str, list[str]] = field(default_factory=dict)

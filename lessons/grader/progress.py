@@ -18,10 +18,13 @@ import os
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minigrad.lessons.grader.errors import WorkspaceError
 from minigrad.lessons.grader.manifest import Exercise, Manifest, load_manifest
+
+if TYPE_CHECKING:  # results.py imports this module (inside a function)
+    from minigrad.lessons.grader.results import ExerciseResult
 
 FORMAT = 1
 #: Status of an exercise that was never graded.
@@ -104,7 +107,7 @@ class Progress:
         """The record of ``exercise_id`` (created empty if missing)."""
         return self.records.setdefault(exercise_id, ExerciseProgress())
 
-    def record(self, result: Any) -> None:
+    def record(self, result: ExerciseResult) -> None:
         """Store a grading result (an ``ExerciseResult``)."""
         entry = self.get(result.exercise.id)
         entry.status = result.status

@@ -8,10 +8,12 @@ import numpy as np
 from rich.table import Table
 from rich.text import Text
 
+from minigrad.lessons.framework import LessonContext
+
 LABEL_STYLE = {"neither": "red", "first": "yellow", "both": "green"}
 
 
-def render_task(result: dict[str, Any], ctx: Any) -> Table:
+def render_task(result: dict[str, Any], ctx: LessonContext) -> Table:
     """P(Y=1) per case: the rule and the frequency in a generated series."""
     table = Table(title=f"P(Y_t = 1) — rule vs. {result['samples']:,} generated samples")
     for column in ("X_t-3", "X_t-8", "rule", "measured", "cases"):
@@ -27,7 +29,7 @@ def render_task(result: dict[str, Any], ctx: Any) -> Table:
     return table
 
 
-def render_batches(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_batches(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """The toy series, its two rows, and the windows cut from them."""
     raw = "".join(map(str, result["raw_x"]))
     out: list[Any] = [Text(f"raw X (24 samples): {raw}")]
@@ -52,7 +54,7 @@ def render_batches(result: dict[str, Any], ctx: Any) -> list[Any]:
     return out
 
 
-def render_expected(result: dict[str, Any], ctx: Any) -> Table:
+def render_expected(result: dict[str, Any], ctx: LessonContext) -> Table:
     """The three reference losses and the labelling thresholds."""
     expected, limits = result["expected"], result["thresholds"]
     table = Table(title="Best possible cross-entropy (nats), computed from the rule")
@@ -71,7 +73,7 @@ def render_expected(result: dict[str, Any], ctx: Any) -> Table:
     return table
 
 
-def render_model(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_model(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """Shapes along the forward pass and the untrained model's loss."""
     table = Table(title="One window through the model")
     table.add_column("tensor")
@@ -96,7 +98,7 @@ def _shade(value: float, top: float) -> str:
     return levels[max(1, min(4, int(np.ceil(value / top * 4))))]
 
 
-def render_truncation(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_truncation(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """The reach matrix as shades, and the share of errors that see each echo."""
     reach = result["reach"]
     steps = reach.shape[0]
@@ -141,12 +143,12 @@ def _runs_table(runs: list[dict[str, Any]], title: str) -> Table:
     return table
 
 
-def render_train(result: dict[str, Any], ctx: Any) -> Table:
+def render_train(result: dict[str, Any], ctx: LessonContext) -> Table:
     """The seminar run's final loss and label (its chart was drawn live)."""
     return _runs_table([result["run"]], "Seminar configuration (final loss = mean of last epoch)")
 
 
-def render_experiments(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_experiments(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """The experiment table and all curves on one chart."""
     limits = result["thresholds"]
     return [

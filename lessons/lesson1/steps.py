@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from minigrad.lessons.framework import LessonContext
 from minigrad.lessons.lesson1.data import (
     FIRST_LAG,
     SECOND_LAG,
@@ -51,7 +52,7 @@ def curve_every(config: Any, num_steps: int) -> int:
 
 
 # --------------------------------------------------------------------- steps
-def measure_task(ctx: Any) -> dict[str, Any]:
+def measure_task(ctx: LessonContext) -> dict[str, Any]:
     """The rule, and the same probabilities measured on a generated series."""
     x, y = gen_data(200_000, ctx.rng("task"))
     x_first, x_second = np.roll(x, FIRST_LAG), np.roll(x, SECOND_LAG)
@@ -71,7 +72,7 @@ def measure_task(ctx: Any) -> dict[str, Any]:
     return {"rows": rows, "samples": len(x), "mean_y": float(y.mean())}
 
 
-def cut_batches(ctx: Any) -> dict[str, Any]:
+def cut_batches(ctx: LessonContext) -> dict[str, Any]:
     """Cut a short series into rows and windows, as gen_batch does for the real one."""
     raw_x, raw_y = gen_data(24, ctx.rng("batches"))
     windows = list(gen_batch((raw_x, raw_y), batch_size=2, num_steps=4))
@@ -84,7 +85,7 @@ def cut_batches(ctx: Any) -> dict[str, Any]:
     }
 
 
-def compute_expected(ctx: Any) -> dict[str, Any]:
+def compute_expected(ctx: LessonContext) -> dict[str, Any]:
     """The three reference losses and the thresholds that label a run."""
     expected = expected_losses()
     ctx.report("expected", expected)
@@ -93,7 +94,7 @@ def compute_expected(ctx: Any) -> dict[str, Any]:
     return {"expected": expected, "thresholds": learned_thresholds(expected)}
 
 
-def build_model(ctx: Any) -> dict[str, Any]:
+def build_model(ctx: LessonContext) -> dict[str, Any]:
     """One forward pass of a fresh model on the first window."""
     cfg = ctx.config
     model = EchoRNN(cfg.state_size, rng=ctx.rng("init"), device=ctx.device)
@@ -122,7 +123,7 @@ def build_model(ctx: Any) -> dict[str, Any]:
     }
 
 
-def measure_truncation(ctx: Any) -> dict[str, Any]:
+def measure_truncation(ctx: LessonContext) -> dict[str, Any]:
     """How far back the error at each position of a window reaches, measured and counted."""
     cfg = ctx.config
     steps = min(cfg.num_steps, 12)
@@ -144,11 +145,11 @@ def measure_truncation(ctx: Any) -> dict[str, Any]:
     return {"reach": reach, "shares": shares}
 
 
-def _experiments(ctx: Any) -> list[tuple[int, int]]:
+def _experiments(ctx: LessonContext) -> list[tuple[int, int]]:
     return parse_experiments(ctx.config.experiments)
 
 
-def train_one(ctx: Any, num_steps: int, state_size: int, title: str) -> TrainResult:
+def train_one(ctx: LessonContext, num_steps: int, state_size: int, title: str) -> TrainResult:
     """Train one (num_steps, state_size) model with a progress bar and a live loss chart."""
     cfg = ctx.config
     model = EchoRNN(state_size, rng=ctx.rng(f"init-{state_size}"), device=ctx.device)
@@ -184,7 +185,7 @@ def train_one(ctx: Any, num_steps: int, state_size: int, title: str) -> TrainRes
     return result
 
 
-def train_seminar(ctx: Any) -> dict[str, Any]:
+def train_seminar(ctx: LessonContext) -> dict[str, Any]:
     """The seminar's configuration: train it and label what it learned."""
     cfg = ctx.config
     result = train_one(ctx, cfg.num_steps, cfg.state_size, "training loss, seminar configuration")
@@ -194,7 +195,7 @@ def train_seminar(ctx: Any) -> dict[str, Any]:
     return {"run": run, "expected": ctx.state.expected}
 
 
-def run_experiments(ctx: Any) -> dict[str, Any]:
+def run_experiments(ctx: LessonContext) -> dict[str, Any]:
     """Train each (num_steps, state_size) of the table (re-using the seminar run if it is one)."""
     cfg = ctx.config
     trained = getattr(ctx.state, "trained", {})

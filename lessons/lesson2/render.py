@@ -8,12 +8,12 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from minigrad.lessons.framework import side_by_side
+from minigrad.lessons.framework import LessonContext, side_by_side
 
 BAR_WIDTH = 24
 
 
-def render_cell(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_cell(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """The cell, its parameters and the check against lesson 1's formula."""
     table = Table(title="Parameters of the rnn plugin")
     table.add_column("name")
@@ -31,7 +31,7 @@ def render_cell(result: dict[str, Any], ctx: Any) -> list[Any]:
     ]
 
 
-def render_window(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_window(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """Shapes through dynamic_rnn, and the same loss from both drivers."""
     table = Table(title="One window through dynamic_rnn (batch first)")
     table.add_column("tensor")
@@ -47,7 +47,7 @@ def render_window(result: dict[str, Any], ctx: Any) -> list[Any]:
     ]
 
 
-def render_drivers(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_drivers(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """Same losses, and what each driver costs per window."""
     table = Table(title=f"static vs dynamic over {result['windows']:,} windows (medians)")
     table.add_column("driver")
@@ -67,7 +67,7 @@ def render_drivers(result: dict[str, Any], ctx: Any) -> list[Any]:
     return [table, Text(f"Largest difference between the two loss curves: {same:.2e}: {verdict}.")]
 
 
-def render_lengths(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_lengths(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """Which outputs are computed, and the checks of the four rules."""
     grid = Table(title="outputs of a padded batch (■ computed, 0 zero-filled)")
     grid.add_column("example")
@@ -100,7 +100,7 @@ def _bar(value: float, low: float, high: float, width: int) -> str:
     return "█" * max(1, round(fraction * width))
 
 
-def render_gradients(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_gradients(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """Side-by-side log-scale charts and a table with bars, k = T down to 1."""
     k = result["k"]
     norms = result["norms"]

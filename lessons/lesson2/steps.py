@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 import minigrad as mg
+from minigrad.lessons.framework import LessonContext
 from minigrad.lessons.lesson1.data import expected_losses, gen_batch, gen_data, windows_per_epoch
 from minigrad.lessons.lesson2.gradients import state_gradient_norms
 from minigrad.lessons.lesson2.lengths import variable_length_demo
@@ -32,7 +33,7 @@ def same_as_lesson1(cell: Any, rng: np.random.Generator) -> float:
     return float(np.abs(output.numpy() - by_hand.numpy()).max())
 
 
-def meet_the_cell(ctx: Any) -> dict[str, Any]:
+def meet_the_cell(ctx: LessonContext) -> dict[str, Any]:
     """Create the plugin cell and check it computes lesson 1's cell."""
     cfg = ctx.config
     cell = mg.cells.create("rnn", 2, cfg.state_size, rng=ctx.rng("cell"), device=ctx.device)
@@ -46,7 +47,7 @@ def meet_the_cell(ctx: Any) -> dict[str, Any]:
     }
 
 
-def one_window(ctx: Any) -> dict[str, Any]:
+def one_window(ctx: LessonContext) -> dict[str, Any]:
     """The first window through ``dynamic_rnn`` and through ``static_rnn``."""
     cfg = ctx.config
     model = CellClassifier("rnn", cfg.state_size, rng=ctx.rng("init"), device=ctx.device)
@@ -69,7 +70,7 @@ def one_window(ctx: Any) -> dict[str, Any]:
     }
 
 
-def compare_drivers(ctx: Any) -> dict[str, Any]:
+def compare_drivers(ctx: LessonContext) -> dict[str, Any]:
     """Train the same model twice, static and dynamic, from the same seed on the same data."""
     cfg = ctx.config
     per_epoch = windows_per_epoch(cfg.epoch_samples, cfg.batch_size, cfg.num_steps)
@@ -109,7 +110,7 @@ def compare_drivers(ctx: Any) -> dict[str, Any]:
     return summary
 
 
-def padded_batch(ctx: Any) -> dict[str, Any]:
+def padded_batch(ctx: LessonContext) -> dict[str, Any]:
     """Four sequences of lengths 6, 4, 2 and 1 in one padded batch, through the trained cell."""
     model = getattr(ctx.state, "dynamic_model", None)
     if model is None:  # reached by --step lengths on a fresh start: use an untrained model
@@ -135,7 +136,7 @@ def exploding_rnn(state_size: int, gain: float, rng: np.random.Generator, device
     return cell
 
 
-def measure_gradients(ctx: Any) -> dict[str, Any]:
+def measure_gradients(ctx: LessonContext) -> dict[str, Any]:
     """|dL_T/ds_k| for a fresh tanh RNN, a ReLU RNN with W = gain * I, and a fresh LSTM."""
     cfg = ctx.config
     rng = ctx.rng("gradients")

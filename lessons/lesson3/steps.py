@@ -34,6 +34,7 @@ from minigrad.lessons.charlm import (
 from minigrad.lessons.charlm.batches import epoch_size
 from minigrad.lessons.charlm.config import TrainConfig
 from minigrad.lessons.charlm.vocab import describe_char
+from minigrad.lessons.framework import LessonContext, LineChart, Tracker
 from minigrad.lessons.framework.progress import state_dir
 
 #: The seminar's layout, shown in the batches step whatever the training uses.
@@ -42,14 +43,14 @@ SEMINAR_BATCH, SEMINAR_STEPS = 32, 200
 DEFAULT_PRIME = r"ROMEO:\n"
 
 
-def train_config(ctx: Any) -> TrainConfig:
+def train_config(ctx: LessonContext) -> TrainConfig:
     """The ``TrainConfig`` for this run: the lesson's options, seed and device."""
     names = {f.name for f in dataclasses.fields(TrainConfig)} - {"seed", "device"}
     values = {name: getattr(ctx.config, name) for name in names}
     return TrainConfig(**values, seed=ctx.seed, device=ctx.device)
 
 
-def checkpoint_path(ctx: Any) -> Path:
+def checkpoint_path(ctx: LessonContext) -> Path:
     """``--checkpoint``, or ``<state dir>/lesson3/charlm-<corpus>-<cell>.npz``."""
     if ctx.config.checkpoint:
         return Path(ctx.config.checkpoint).expanduser()
@@ -58,7 +59,7 @@ def checkpoint_path(ctx: Any) -> Path:
 
 
 # ------------------------------------------------------------------ corpus
-def read_corpus(ctx: Any) -> dict[str, Any]:
+def read_corpus(ctx: LessonContext) -> dict[str, Any]:
     """Load ``--corpus`` (downloading a known one on first use) and describe it."""
     corpus = load_corpus(ctx.config.corpus)
     ctx.state.corpus = corpus
@@ -74,7 +75,7 @@ def read_corpus(ctx: Any) -> dict[str, Any]:
     return {**info, "opening": corpus.text[:300]}
 
 
-def render_corpus(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_corpus(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """A table of facts about the file and its first lines."""
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="dim")
@@ -87,7 +88,7 @@ def render_corpus(result: dict[str, Any], ctx: Any) -> list[Any]:
 
 
 # ------------------------------------------------------------------- vocab
-def build_vocab(ctx: Any) -> dict[str, Any]:
+def build_vocab(ctx: LessonContext) -> dict[str, Any]:
     """The sorted vocabulary and the whole text as ids."""
     text = ctx.state.corpus.text
     vocab = Vocabulary.from_text(text)
@@ -105,7 +106,7 @@ def build_vocab(ctx: Any) -> dict[str, Any]:
     }
 
 
-def choose_prime(ctx: Any, vocab: Vocabulary) -> str:
+def choose_prime(ctx: LessonContext, vocab: Vocabulary) -> str:
     """``--prime`` (with ``\\n`` as a newline), checked now rather than after training.
 
     The default prime ("ROMEO:" and a newline) falls back to a newline on a text that lacks
@@ -125,7 +126,7 @@ def choose_prime(ctx: Any, vocab: Vocabulary) -> str:
     return prime
 
 
-def render_vocab(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_vocab(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """The ``idx_to_vocab`` table and one round trip through the ids."""
     columns = 8
     table = Table(title=f"idx_to_vocab ({result['size']} characters)", show_header=False)
@@ -143,7 +144,7 @@ def render_vocab(result: dict[str, Any], ctx: Any) -> list[Any]:
 
 
 # --------------------------------------------------------------- baselines
-def split_and_baselines(ctx: Any) -> dict[str, Any]:
+def split_and_baselines(ctx: LessonContext) -> dict[str, Any]:
     """The train/validation split and the three reference losses computed from it."""
     train_ids, val_ids = train_val_split(ctx.state.ids, ctx.config.val_fraction)
     base = compute_baselines(train_ids, val_ids, len(ctx.state.vocab))
@@ -152,7 +153,7 @@ def split_and_baselines(ctx: Any) -> dict[str, Any]:
     return {"train_chars": len(train_ids), "val_chars": len(val_ids), **base.as_dict()}
 
 
-def render_baselines(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_baselines(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """The split sizes and the reference losses."""
     table = Table(title="reference losses (nats/char)")
     table.add_column("predictor")
@@ -169,7 +170,7 @@ def render_baselines(result: dict[str, Any], ctx: Any) -> list[Any]:
 
 
 # ----------------------------------------------------------------- batches
-def cut_batches(ctx: Any) -> dict[str, Any]:
+def cut_batches(ctx: LessonContext) -> dict[str, Any]:
     """The first batch of the seminar's layout, and the layout training will use."""
     ids, vocab, cfg = ctx.state.ids, ctx.state.vocab, ctx.config
     result: dict[str, Any] = {"train_batches": None, "seminar": None}
@@ -188,7 +189,7 @@ def cut_batches(ctx: Any) -> dict[str, Any]:
     return result
 
 
-def render_batches(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_batches(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """x and y side by side, as characters, for the first rows of a batch."""
     cfg = ctx.config
     shown: list[Any] = []
@@ -219,7 +220,7 @@ def render_batches(result: dict[str, Any], ctx: Any) -> list[Any]:
 
 
 # ------------------------------------------------------------------- model
-def build_model(ctx: Any) -> dict[str, Any]:
+def build_model(ctx: LessonContext) -> dict[str, Any]:
     """The model for this vocabulary, built from the lesson's options."""
     config = train_config(ctx)
     model = CharLM(config.model_config(len(ctx.state.vocab)), device=ctx.device)
@@ -230,7 +231,7 @@ def build_model(ctx: Any) -> dict[str, Any]:
     return {"repr": repr(model), "params": params, "total": total}
 
 
-def render_model(result: dict[str, Any], ctx: Any) -> list[Any]:
+def render_model(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """The module tree and a table of parameters."""
     table = Table(title=f"{result['total']:,} parameters")
     table.add_column("name")
@@ -245,7 +246,7 @@ def render_model(result: dict[str, Any], ctx: Any) -> list[Any]:
 class LessonHooks(TrainHooks):
     """Connects training to the lesson's progress bar, live chart and samples."""
 
-    def __init__(self, ctx: Any, chart: Any, bar: Any = None) -> None:
+    def __init__(self, ctx: LessonContext, chart: LineChart, bar: Tracker | None = None) -> None:
         self.ctx, self.chart, self.bar = ctx, chart, bar
         self.train_points = 0
 
@@ -281,7 +282,7 @@ class LessonHooks(TrainHooks):
         self.ctx.print(Panel(Text(text), title=title, title_align="left", style="dim"))
 
 
-def train_model(ctx: Any) -> dict[str, Any]:
+def train_model(ctx: LessonContext) -> dict[str, Any]:
     """Train with checkpoints (``--resume`` continues from the last one)."""
     config = train_config(ctx)
     path = checkpoint_path(ctx)
@@ -336,7 +337,7 @@ def train_model(ctx: Any) -> dict[str, Any]:
     return {"result": result, "chart": chart, "baselines": base}
 
 
-def render_training(outcome: dict[str, Any], ctx: Any) -> list[Any]:
+def render_training(outcome: dict[str, Any], ctx: LessonContext) -> list[Any]:
     """Final losses against the references, speed, and where the checkpoint is."""
     result, base = outcome["result"], outcome["baselines"]
     table = Table(title="after training (nats/char)")
@@ -374,7 +375,7 @@ class Samples:
     by_temperature: list[tuple[float, str]]
 
 
-def write_text(ctx: Any) -> Samples:
+def write_text(ctx: LessonContext) -> Samples:
     """Reload the checkpoint from disk and generate, one character at a time."""
     cfg = ctx.config
     ckpt = load_checkpoint(ctx.state.checkpoint)
@@ -399,7 +400,7 @@ def write_text(ctx: Any) -> Samples:
     return Samples(ckpt.path, ckpt.step, prime, main, by_temperature)
 
 
-def render_text(samples: Samples, ctx: Any) -> list[Any]:
+def render_text(samples: Samples, ctx: LessonContext) -> list[Any]:
     """The main sample, the same prime at four temperatures, and the command to do it again."""
     cfg = ctx.config
     main = Text()

@@ -129,7 +129,7 @@ def run_backward(
             for i, k in wanted_nodes[node]:
                 found[i] = g[k] if node.n_outputs > 1 else g
         inputs = node.inputs
-        if node.saved is None:
+        if inputs is None or node.saved is None:  # both are freed together, below
             raise GraphError(
                 f"backward through '{node.name()}' a second time: the graph was freed. "
                 "Pass retain_graph=True to the first backward()."

@@ -26,7 +26,9 @@ The ``ctx`` object is the Function instance itself: it is the node of the graph.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from collections.abc import Sequence
+from types import FrameType
+from typing import Any, cast
 
 from minigrad.autograd.mode import flags
 from minigrad.backend import get_array_module
@@ -93,7 +95,10 @@ class Function:
         except ValueError as exc:
             raise _shape_error(cls, inputs, exc) from exc
         if type(out) is tuple:
-            return _wrap_outputs(cls, ctx, inputs, out)
+            # Several outputs (split, unstack, the fused sequences): a tuple of Tensors. The
+            # annotation keeps the single-output type nearly every caller needs; callers of
+            # multi-output ops use ``apply_multi``, whose annotation says tuple.
+            return _wrap_outputs(cls, ctx, inputs, out)  # type: ignore[return-value]
         result = Tensor(out)
         if flags.grad_enabled:
             for t in inputs:
@@ -105,6 +110,16 @@ class Function:
         if flags.debug:
             check_finite(out, cls.name(), inputs, "output")
         return result
+
+    @classmethod
+    def apply_multi(cls, *inputs: Tensor, **params: Any) -> tuple[Tensor, ...]:
+        """``apply`` for an op whose ``forward`` returns a tuple of k arrays: k Tensors.
+
+        The same call and the same result as ``apply``, which returns that tuple
+        too; this name only states, for readers and type checkers, that the op
+        has several outputs.
+        """
+        return cast("tuple[Tensor, ...]", cls.apply(*inputs, **params))
 
 
 def _wrap_outputs(
@@ -153,7 +168,7 @@ def _shape_error(cls: type[Function], inputs: tuple[Tensor, ...], exc: Exception
 
 def caller_location() -> str:
     """``file:line in function`` of the innermost frame outside minigrad's core."""
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None:
         filename = frame.f_code.co_filename.replace("\\", "/")
         if "/minigrad/autograd/" not in filename and "/minigrad/ops/" not in filename:
@@ -163,7 +178,7 @@ def caller_location() -> str:
     return "<unknown>"
 
 
-def check_finite(array: Any, op: str, inputs: tuple[Tensor, ...] | None, what: str) -> None:
+def check_finite(array: Any, op: str, inputs: Sequence[Tensor] | None, what: str) -> None:
     """Raise ``NumericalError`` if ``array`` holds NaN or Inf (debug mode)."""
     xp = get_array_module(array)
     if not xp.issubdtype(array.dtype, xp.floating) or bool(xp.isfinite(array).all()):

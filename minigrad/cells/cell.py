@@ -165,7 +165,7 @@ def float_dtype(dtype: Any, cell: str) -> np.dtype:
 
 
 def _batch_of(x_t: Any, cell: Cell) -> int:
-    shape = getattr(x_t, "shape", ())
+    shape: tuple[int, ...] = getattr(x_t, "shape", ())
     if len(shape) != 2:
         raise CellError(
             f"{type(cell).__name__}: x_t must be [batch, input_size={cell.input_size}], got "

@@ -18,8 +18,8 @@ non-overlapping windows in r2rt's tutorial.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, overload
 
 import numpy as np
 
@@ -31,6 +31,10 @@ from minigrad.tensor import Tensor
 MERGE_MODES = ("concat", "sum", "mean", "mul")
 
 
+@overload
+def detach_state(state: State) -> State: ...
+@overload
+def detach_state(state: None) -> None: ...
 def detach_state(state: State | None) -> State | None:
     """The state's values without their graph (for truncated BPTT)."""
     if state is None:
@@ -40,7 +44,7 @@ def detach_state(state: State | None) -> State | None:
     return state.detach()
 
 
-def map_state(fn: Any, *states: State) -> State:
+def map_state(fn: Callable[..., Tensor], *states: State) -> State:
     """Apply ``fn`` part by part to one or more states of the same structure."""
     if isinstance(states[0], tuple):
         return tuple(fn(*parts) for parts in zip(*states))

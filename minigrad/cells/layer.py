@@ -7,6 +7,7 @@ importing ``minigrad.nn`` does not import the registry or pluggy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from minigrad import cells, ops
@@ -118,7 +119,7 @@ class RNN(Module):
     def forward(
         self,
         inputs: Tensor,
-        initial_state: list[State | None] | None = None,
+        initial_state: Sequence[State | None] | None = None,
         lengths: Any = None,
     ) -> tuple[Tensor, list[State]]:
         """Run the stack over ``inputs`` [B, T, input_size] -> ``(outputs, final_state)``."""

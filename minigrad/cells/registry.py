@@ -257,7 +257,9 @@ def _check_hooks(pm: pluggy.PluginManager) -> None:
         ) from exc
 
 
-def cell_options(cls: type) -> dict[str, Any]:
+# ``type[object]``, not ``type``: the same classes, but mypy then reads ``cls.__init__`` as
+# the class's own ``__init__`` rather than as ``type.__init__`` of an instance of ``type``.
+def cell_options(cls: type[object]) -> dict[str, Any]:
     """Keyword options of a cell class's ``__init__`` beyond input and hidden size."""
     params = inspect.signature(cls.__init__).parameters
     options = {}
@@ -271,7 +273,7 @@ def cell_options(cls: type) -> dict[str, Any]:
     return options
 
 
-def takes_any_option(cls: type) -> bool:
+def takes_any_option(cls: type[object]) -> bool:
     """True if the class's ``__init__`` has ``**kwargs`` (it may take options not listed)."""
     params = inspect.signature(cls.__init__).parameters.values()
     return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)

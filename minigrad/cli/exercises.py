@@ -92,7 +92,7 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _add_grade(subparsers: Any) -> None:
+def _add_grade(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "grade",
         help="grade one exercise, or all of them",
@@ -114,7 +114,7 @@ def _add_grade(subparsers: Any) -> None:
     parser.set_defaults(func=run_grade)
 
 
-def _add_hint(subparsers: Any) -> None:
+def _add_hint(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "hint",
         help="show the next hint of an exercise",
@@ -125,7 +125,7 @@ def _add_hint(subparsers: Any) -> None:
     parser.set_defaults(func=run_hint)
 
 
-def _add_watch(subparsers: Any) -> None:
+def _add_watch(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "watch",
         help="grade each exercise file when you save it",
@@ -146,7 +146,7 @@ def _add_watch(subparsers: Any) -> None:
     parser.set_defaults(func=run_watch)
 
 
-def _add_solution(subparsers: Any) -> None:
+def _add_solution(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "solution",
         help="show the reference solution of an exercise you have passed",
@@ -157,7 +157,7 @@ def _add_solution(subparsers: Any) -> None:
     parser.set_defaults(func=run_solution)
 
 
-def _add_reset(subparsers: Any) -> None:
+def _add_reset(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "reset",
         help="restore an exercise's stub (asks first)",
@@ -175,7 +175,7 @@ def _add_reset(subparsers: Any) -> None:
 STUDENT_COMMANDS = (_add_grade, _add_hint, _add_watch, _add_solution, _add_reset)
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``exercises`` (init, list, and the rest) and the top-level grading commands."""
     exercises = subparsers.add_parser(
         "exercises",

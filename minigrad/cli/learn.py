@@ -46,7 +46,7 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--step", dest="start_at", metavar="ID", help="start at this step id")
 
 
-def add_parser(subparsers: Any) -> None:
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``learn`` and ``lesson``."""
     learn = subparsers.add_parser(
         "learn",

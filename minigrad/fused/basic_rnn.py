@@ -172,4 +172,5 @@ def rnn_sequence(
         raise CellError(
             f"rnn_sequence: activation must be one of {', '.join(ACTIVATIONS)}, got {activation!r}"
         )
-    return RNNSequence.apply(x, s0, U, W, b, lengths=lengths, activation=activation)
+    outputs, s_T = RNNSequence.apply_multi(x, s0, U, W, b, lengths=lengths, activation=activation)
+    return outputs, s_T

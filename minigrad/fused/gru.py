@@ -336,5 +336,9 @@ def gru_sequence(
     if reset_after:
         if b_hn is None:
             raise CellError("gru_sequence: reset_after=True needs the second bias b_hn [H]")
-        return GRUSequence.apply(x, h0, U, W, b, b_hn, lengths=lengths, reset_after=True)
-    return GRUSequence.apply(x, h0, U, W, b, lengths=lengths, reset_after=False)
+        outputs, h_T = GRUSequence.apply_multi(
+            x, h0, U, W, b, b_hn, lengths=lengths, reset_after=True
+        )
+    else:
+        outputs, h_T = GRUSequence.apply_multi(x, h0, U, W, b, lengths=lengths, reset_after=False)
+    return outputs, h_T

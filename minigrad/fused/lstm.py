@@ -336,5 +336,12 @@ def lstm_sequence(
         raise CellError(
             f"lstm_sequence: variant must be one of {', '.join(VARIANTS)}, got {variant!r}"
         )
-    extra = tuple(peepholes) if variant == "peephole" else ()
-    return LSTMSequence.apply(x, h0, c0, U, W, b, *extra, lengths=lengths, variant=variant)
+    extra: tuple[Tensor, ...] = ()
+    if variant == "peephole":
+        if peepholes is None:
+            raise CellError("lstm_sequence: variant='peephole' needs peepholes=(p_i, p_f, p_o)")
+        extra = tuple(peepholes)
+    outputs, h_T, c_T = LSTMSequence.apply_multi(
+        x, h0, c0, U, W, b, *extra, lengths=lengths, variant=variant
+    )
+    return outputs, h_T, c_T

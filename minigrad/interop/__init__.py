@@ -246,7 +246,7 @@ def initial_state_from_torch(
 
 def final_state_to_torch(
     final_state: Sequence[Tensor | tuple[Tensor, ...]],
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+) -> np.ndarray | tuple[np.ndarray, ...]:
     """An ``nn.RNN`` final state list as torch returns it: ``h_n`` or ``(h_n, c_n)`` [L*D, B, H]."""
     parts = [s if isinstance(s, tuple) else (s,) for s in final_state]
     stacked = tuple(np.stack([as_numpy(p[i]) for p in parts]) for i in range(len(parts[0])))

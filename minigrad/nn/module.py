@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from minigrad import backend
 from minigrad.errors import ArgumentError, StateDictError
@@ -56,6 +57,9 @@ class Module:
     """
 
     training: bool
+    # Set in __init__ with object.__setattr__ (our __setattr__ reads them); in assignment order.
+    _parameters: dict[str, Parameter]
+    _modules: dict[str, Module]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
@@ -153,7 +157,7 @@ class Module:
                 p.grad = backend.to_device(p.grad, device)
         return self
 
-    def astype(self, dtype: Any) -> Module:
+    def astype(self, dtype: npt.DTypeLike) -> Module:
         """Convert every parameter to ``dtype`` (e.g. float64 for gradient checks)."""
         for p in self.parameters():
             p.data = p.data.astype(dtype)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy.typing as npt
+
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
 from minigrad.errors import ArgumentError
@@ -272,7 +274,7 @@ def clip(a: Tensor, low: float | None = None, high: float | None = None) -> Tens
     return Clip.apply(a, low=low, high=high)
 
 
-def astype(a: Tensor, dtype: Any) -> Tensor:
+def astype(a: Tensor, dtype: npt.DTypeLike) -> Tensor:
     """The tensor converted to ``dtype``; gradients flow back converted to the old dtype."""
     if a.dtype == dtype:
         return a

@@ -1,6 +1,6 @@
 """Binds the functional ops to ``Tensor`` as operators and methods.
 
-``a + b`` calls ``add(a, b)``, ``x.tanh()`` calls ``tanh(x)``: this table is
+``a + b`` calls ``add(a, b)``, ``x.tanh()`` calls ``tanh(x)``: these tables are
 the whole connection between the data structure (``tensor.py``) and the
 maths (the other modules of ``minigrad.ops``). Keeping it in one place means
 ``tensor.py`` never imports the ops, and every method has exactly one
@@ -71,9 +71,14 @@ METHODS = {
     "to": _to,
 }
 
+PROPERTIES = {
+    "T": _T,
+}
+
 
 def bind_tensor_methods() -> None:
-    """Attach every operator and method above to ``Tensor`` (idempotent)."""
+    """Attach every operator, method and property above to ``Tensor`` (idempotent)."""
     for name, fn in {**OPERATORS, **METHODS}.items():
         setattr(Tensor, name, fn)
-    Tensor.T = property(_T)
+    for name, getter in PROPERTIES.items():
+        setattr(Tensor, name, property(getter))

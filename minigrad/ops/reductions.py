@@ -7,9 +7,7 @@ from typing import Any
 
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module
-from minigrad.tensor import Tensor
-
-Axis = int | tuple[int, ...] | None
+from minigrad.tensor import Axis, Tensor
 
 
 def _normalise_axis(axis: Axis, ndim: int) -> tuple[int, ...]:

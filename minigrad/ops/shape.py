@@ -151,7 +151,7 @@ class Unstack(Function):
     def forward(ctx, a, axis):
         ctx.axis = axis
         index = (slice(None),) * (axis % a.ndim)
-        return tuple(a[(*index, k)] for k in range(a.shape[axis]))
+        return tuple(a[index + (k,)] for k in range(a.shape[axis]))
 
     @staticmethod
     def backward(ctx, grads):
@@ -173,14 +173,14 @@ class ToDevice(Function):
         return backend.to_device(grad, ctx.source)
 
 
-def reshape(a: Tensor, *shape: Any) -> Tensor:
+def reshape(a: Tensor, *shape: int | Sequence[int]) -> Tensor:
     """The same elements with a new shape (one entry may be -1). Gradient reshaped back."""
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     return Reshape.apply(a, shape=shape)
 
 
-def transpose(a: Tensor, *axes: int) -> Tensor:
+def transpose(a: Tensor, *axes: int | Sequence[int]) -> Tensor:
     """Permute axes (reverse them if none are given). Gradient permuted back."""
     if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
         axes = tuple(axes[0])
@@ -224,14 +224,14 @@ def split(a: Tensor, sections: int | Sequence[int], axis: int = 0) -> list[Tenso
         bounds = [k * (n // sections) for k in range(1, sections)]
     else:
         bounds = list(sections)
-    return list(Split.apply(a, bounds=bounds, axis=axis))
+    return list(Split.apply_multi(a, bounds=bounds, axis=axis))
 
 
 def unstack(a: Tensor, axis: int = 0) -> list[Tensor]:
     """The slices of ``a`` along ``axis``, e.g. the T time steps of a ``[B, T, F]`` batch."""
     if a.shape[axis] == 0:
         return []
-    return list(Unstack.apply(a, axis=axis))
+    return list(Unstack.apply_multi(a, axis=axis))
 
 
 def to_device(a: Tensor, device: str) -> Tensor:

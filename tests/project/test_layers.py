@@ -40,6 +40,7 @@ CORE = {
     "gradcheck.py",
     "io.py",
     "interop",
+    "threads.py",
 }
 #: Modules a package may import inside the code where they are installed, by package path.
 INSTALLED_AS = {"plugins": "minigrad.plugins", "lessons": "minigrad.lessons"}

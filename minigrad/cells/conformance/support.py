@@ -6,11 +6,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from minigrad import backend, ops
 from minigrad.cells.cell import Cell, SequenceModule
 from minigrad.cells.conformance.subject import CellSubject
 from minigrad.cells.drivers import dynamic_rnn
+from minigrad.nn import Module
 from minigrad.tensor import Tensor, tensor
 
 #: Batch sizes the shape checks try (1 catches squeezed batch axes).
@@ -44,7 +46,7 @@ def rebuild_state(template: Any, leaves: Iterable[Tensor]) -> Any:
 
 
 def random_tensor(
-    shape: tuple[int, ...], dtype: Any, seed: int, device: str = "cpu", grad: bool = False
+    shape: tuple[int, ...], dtype: npt.DTypeLike, seed: int, device: str = "cpu", grad: bool = False
 ) -> Tensor:
     """Seeded standard-normal values as a Tensor on ``device``."""
     values = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
@@ -95,7 +97,9 @@ def expect_close(actual: Any, expected: Any, what: str, exact: bool = False) -> 
     """Fail the check unless ``actual`` equals ``expected`` (to float64 rounding, or ``exact``)."""
     a, e = host(actual), host(expected)
     expect(a.shape == e.shape, f"{what}: shape {a.shape} vs {e.shape}")
-    same = np.array_equal(a, e) if exact else np.allclose(a, e, **CLOSE)
+    same = (
+        np.array_equal(a, e) if exact else np.allclose(a, e, rtol=CLOSE["rtol"], atol=CLOSE["atol"])
+    )
     if not same:
         diff = float(np.max(np.abs(a.astype(np.float64) - e.astype(np.float64))))
         how = "are not identical" if exact else "differ"
@@ -112,7 +116,7 @@ def state_description(cell: Cell) -> str:
     return ", ".join(f"{n} [B, {w}]" for n, w in zip(cell.state_layout, cell.state_sizes()))
 
 
-def named_parameters(module: Any) -> list[tuple[str, Tensor]]:
+def named_parameters(module: Module) -> list[tuple[str, Tensor]]:
     """``(name, parameter)`` pairs of a module, in its order."""
     return list(module.named_parameters())
 

@@ -55,7 +55,7 @@ def check_gradients(subject: CellSubject) -> str:
 
         return fn
 
-    runs = [("dynamic", np.array([3, 2]))]
+    runs: list[tuple[str, np.ndarray | None]] = [("dynamic", np.array([3, 2]))]
     if subject.kind == "step":
         runs.insert(0, ("static", None))
     else:
@@ -80,8 +80,8 @@ def check_static_vs_dynamic(subject: CellSubject) -> str:
     wrt = [x, *state_leaves(state0), *(p for _, p in named_parameters(cell))]
     names = ["x", *cell.state_layout, *(n for n, _ in named_parameters(cell))]
 
-    static_out, static_state = static_rnn(cell, ops.unstack(x, axis=1), state0)
-    static_out = ops.stack(static_out, axis=1)
+    static_steps, static_state = static_rnn(cell, ops.unstack(x, axis=1), state0)
+    static_out = ops.stack(static_steps, axis=1)
     dynamic_out, dynamic_state = dynamic_rnn(cell, x, state0)
     expect_close(dynamic_out, static_out, "outputs of dynamic_rnn and static_rnn")
     for k, (d, s) in enumerate(zip(state_leaves(dynamic_state), state_leaves(static_state))):

@@ -142,7 +142,7 @@ def check_errors(subject: CellSubject) -> str:
     dtype = expected_dtype(subject)
     name = subject.cls.__name__
     batch, width = 2, subject.input_size
-    cases: list[tuple[str, Callable[[], Any], type]] = [
+    cases: list[tuple[str, Callable[[], Any], type[Exception] | None]] = [
         (
             f"inputs [B, T, {width + 1}]",
             lambda: run_module(module, random_tensor((batch, 3, width + 1), dtype, 0)),

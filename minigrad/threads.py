@@ -1,0 +1,212 @@
+"""How many threads the BLAS library behind NumPy may use, and choosing that number by measurement.
+
+Why it matters: NumPy's matrix products run in a BLAS library (OpenBLAS here, MKL
+elsewhere) with one worker thread per core. On a quiet machine that helps large
+products. On a busy one (a browser, a second training run) the workers wait for
+each other at every product while the scheduler hands their cores to other
+processes, and a training step can become ten times slower instead of two. One
+thread never waits for another, so it degrades in proportion to the cores it
+shares.
+
+No rule picks the right number for every machine and load, so ``ThreadTuner``
+measures: it times a few real steps with each candidate (1 and the number of
+cores), keeps the faster, and measures again every so often because the load
+changes. ``set_blas_threads`` and ``blas_thread_limit`` fix the number by hand;
+the environment variable ``MINIGRAD_BLAS_THREADS`` fixes it for the tuner too.
+
+The thread pools are found and limited with threadpoolctl (the library
+scikit-learn uses for the same job), which knows OpenBLAS, MKL and BLIS.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from threadpoolctl import ThreadpoolController
+
+from minigrad.errors import OptionError
+
+#: Environment variable that fixes the number of BLAS threads (the tuner then only obeys).
+ENV_VAR = "MINIGRAD_BLAS_THREADS"
+
+T = TypeVar("T")
+
+
+_controller: ThreadpoolController | None = None
+
+
+def _blas() -> list[Any]:
+    """threadpoolctl's handle on each BLAS library loaded (found once, then reused)."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController()
+    return [lib for lib in _controller.lib_controllers if lib.user_api == "blas"]
+
+
+def refresh() -> None:
+    """Look for BLAS libraries again (after importing one more, e.g. torch)."""
+    global _controller
+    _controller = None
+
+
+def blas_libraries() -> list[dict[str, Any]]:
+    """The BLAS libraries loaded in this process: name, version and current threads each."""
+    return [
+        {
+            "library": lib.internal_api,
+            "version": lib.version,
+            "threads": lib.get_num_threads(),
+            "architecture": getattr(lib, "architecture", None),
+        }
+        for lib in _blas()
+    ]
+
+
+def blas_threads() -> int | None:
+    """The threads the (first) BLAS library may use now; None if no BLAS is loaded."""
+    libraries = _blas()
+    return libraries[0].get_num_threads() if libraries else None
+
+
+def core_count() -> int:
+    """The cores this process may run on (its CPU affinity, else ``os.cpu_count()``)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _check(threads: int) -> int:
+    if isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
+        raise OptionError(f"BLAS threads must be a positive int, got {threads!r}")
+    return threads
+
+
+def set_blas_threads(threads: int) -> None:
+    """Let every BLAS library in this process use at most ``threads`` threads from now on."""
+    _check(threads)
+    for lib in _blas():
+        lib.set_num_threads(threads)
+
+
+@contextmanager
+def blas_thread_limit(threads: int) -> Iterator[None]:
+    """Within the block, BLAS uses at most ``threads`` threads; the old limits come back after."""
+    _check(threads)
+    before = [(lib, lib.get_num_threads()) for lib in _blas()]
+    for lib, _ in before:
+        lib.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        for lib, n in before:
+            lib.set_num_threads(n)
+
+
+def threads_from_env() -> int | None:
+    """``MINIGRAD_BLAS_THREADS`` as an int, None when unset or empty; bad values raise."""
+    raw = os.environ.get(ENV_VAR, "").strip()
+    if not raw:
+        return None
+    try:
+        return _check(int(raw))
+    except ValueError:
+        raise OptionError(f"{ENV_VAR} must be a positive integer, got {raw!r}") from None
+
+
+class ThreadTuner:
+    """Runs steps (``tuner.run(step)``) with the BLAS thread count that measured fastest.
+
+    The first ``probe_steps * len(candidates)`` steps are the measurement: the
+    candidates take turns, and each step's wall time counts for its candidate.
+    The tuner then keeps the one with the smallest median, and measures again
+    after every ``retune_every`` further steps, since the machine's load changes
+    while a long run goes on. ``fixed`` (or ``MINIGRAD_BLAS_THREADS``) skips the
+    measurement. Every step does real work: measuring costs no steps, only the
+    time some of them spend with the slower setting. The choice stays in force
+    for the whole process (it is a process-wide setting of the BLAS library)
+    until ``restore()``.
+    """
+
+    def __init__(
+        self,
+        candidates: tuple[int, ...] | None = None,
+        probe_steps: int = 3,
+        retune_every: int = 500,
+        fixed: int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        fixed = fixed if fixed is not None else threads_from_env()
+        if fixed is not None:
+            candidates = (_check(fixed),)
+        elif candidates is None:
+            candidates = tuple(dict.fromkeys((1, core_count())))
+        self.candidates = tuple(_check(c) for c in candidates)
+        if probe_steps < 1 or retune_every < 1:
+            raise OptionError("ThreadTuner: probe_steps and retune_every must be at least 1")
+        self.probe_steps = probe_steps
+        self.retune_every = retune_every
+        self.clock = clock
+        self.chosen: int = self.candidates[0]
+        self._original = blas_threads()
+        self._applied: int | None = None
+        #: Seconds per step measured for each candidate in the latest measurement.
+        self.timings: dict[int, list[float]] = {}
+        self._since_choice = 0
+        self._probing = len(self.candidates) > 1
+
+    @property
+    def measuring(self) -> bool:
+        """True while the steps are being timed under each candidate in turn."""
+        return self._probing
+
+    def run(self, step: Callable[[], T]) -> T:
+        """Run one ``step()`` under the current choice (or the candidate being measured)."""
+        if not self._probing:
+            self._since_choice += 1
+            if self._since_choice >= self.retune_every and len(self.candidates) > 1:
+                self._probing, self.timings = True, {}
+            else:
+                self._apply(self.chosen)
+                return step()
+        done = sum(len(v) for v in self.timings.values())
+        threads = self.candidates[done % len(self.candidates)]
+        self._apply(threads)
+        start = self.clock()
+        result = step()
+        self.timings.setdefault(threads, []).append(self.clock() - start)
+        if done + 1 >= self.probe_steps * len(self.candidates):
+            self.chosen = min(self.candidates, key=lambda c: _median(self.timings[c]))
+            self._probing, self._since_choice = False, 0
+        return result
+
+    def _apply(self, threads: int) -> None:
+        if threads != self._applied:
+            set_blas_threads(threads)
+            self._applied = threads
+
+    def restore(self) -> None:
+        """Give BLAS back the thread count it had before the tuner's first step."""
+        if self._original is not None and self._applied is not None:
+            set_blas_threads(self._original)
+        self._applied = None
+
+    def describe(self) -> str:
+        """E.g. ``"1 BLAS thread (measured: 1 -> 41 ms/step, 2 -> 380 ms/step)"``."""
+        noun = "thread" if self.chosen == 1 else "threads"
+        if not self.timings or len(self.candidates) == 1:
+            return f"{self.chosen} BLAS {noun}"
+        measured = ", ".join(
+            f"{c} -> {_median(t) * 1000:.0f} ms/step" for c, t in sorted(self.timings.items())
+        )
+        return f"{self.chosen} BLAS {noun} (measured: {measured})"
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
