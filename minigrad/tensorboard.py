@@ -66,17 +66,16 @@ def run_dir(logdir: str | Path, *parts: Any, seed: int | None = None, fresh: boo
 
     Running the same lesson twice then gives ``lesson3-lstm-seed0`` and
     ``lesson3-lstm-seed0-2`` rather than two runs mixed in one folder (which
-    TensorBoard would draw as one zig-zagging curve). ``fresh=False`` appends to
-    the existing run, which is what resuming a run wants.
+    TensorBoard would draw as one zig-zagging curve). ``fresh=False`` gives the
+    latest of those folders, to append to: what resuming a run wants.
     """
     base = Path(logdir) / run_name(*parts, seed=seed)
-    if not fresh:
-        return base
-    candidate, k = base, 1
+    latest, candidate, k = base, base, 1
     while any(candidate.glob("events.out.tfevents.*")):
+        latest = candidate
         k += 1
         candidate = base.with_name(f"{base.name}-{k}")
-    return candidate
+    return candidate if fresh else latest
 
 
 def layer_of(parameter_name: str) -> str:
