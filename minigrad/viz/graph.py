@@ -172,6 +172,12 @@ def _leaf_kind(t: Tensor) -> LeafKind:
     return "constant" if t.ndim == 0 else "input"
 
 
+def _leaf_node(t: Tensor, node_id: int, name: str) -> Node:
+    kind = _leaf_kind(t)
+    value = float(backend.to_numpy(t.data)) if kind == "constant" else None
+    return Node(node_id, kind, kind, name, (t.shape,), str(t.dtype), t.requires_grad, value=value)
+
+
 def _leaf_names(module: Module | None, names: Mapping[str, Tensor] | None) -> dict[int, str]:
     found: dict[int, str] = {}
     if module is not None:
@@ -239,39 +245,12 @@ def capture(
         if t._ctx is not None:
             _note_output(out_meta, t)
 
+    # A root with no history at all is a leaf: its graph is itself.
+    leaves += [t for t in roots if t._ctx is None and id(t) not in ids]
     nodes: list[Node] = []
     for t in leaves:
         ids[id(t)] = len(nodes)
-        kind = _leaf_kind(t)
-        value = float(backend.to_numpy(t.data)) if kind == "constant" else None
-        nodes.append(
-            Node(
-                len(nodes),
-                kind,
-                kind,
-                leaf_names.get(id(t), ""),
-                (t.shape,),
-                str(t.dtype),
-                t.requires_grad,
-                value=value,
-            )
-        )
-    root_leaves = [t for t in roots if t._ctx is None]
-    for t in root_leaves:  # a tensor with no history at all: its graph is itself
-        if id(t) not in ids:
-            ids[id(t)] = len(nodes)
-            kind = _leaf_kind(t)
-            nodes.append(
-                Node(
-                    len(nodes),
-                    kind,
-                    kind,
-                    leaf_names.get(id(t), ""),
-                    (t.shape,),
-                    str(t.dtype),
-                    t.requires_grad,
-                )
-            )
+        nodes.append(_leaf_node(t, len(nodes), leaf_names.get(id(t), "")))
     for op in ops:
         ids[id(op)] = len(nodes)
         meta = out_meta[id(op)]

@@ -121,7 +121,9 @@ def test_lessons_1_and_2_log_their_training_and_graphs(home, monkeypatch) -> Non
     argv = ["lesson", "1", *small, "--num-steps", "5", "--state-size", "4"]
     code, _ = _cli([*argv, "--experiments", "5x4", "--logdir", str(logdir)], monkeypatch)
     assert code == 0
-    code, _ = _cli(["lesson", "2", *small, "--grad-steps", "4", "--logdir", str(logdir)], monkeypatch)
+    code, _ = _cli(
+        ["lesson", "2", *small, "--grad-steps", "4", "--logdir", str(logdir)], monkeypatch
+    )
     assert code == 0
     runs = sorted(p.name for p in logdir.iterdir())
     assert runs == [
@@ -193,5 +195,7 @@ def test_lesson2_graphs_step_shows_the_same_cell_ops_and_counts_the_fused_lstm()
     lstm = result["lstm_ops"]
     assert lstm["composed"]["per_step"] == len(graph_nodes(out, c))
     steps = result["num_steps"]
-    assert lstm["composed"]["total"] == steps * len(graph_nodes(out, c)) + lstm["composed"]["outside"]
+    assert (
+        lstm["composed"]["total"] == steps * len(graph_nodes(out, c)) + lstm["composed"]["outside"]
+    )
     assert lstm["fused"]["per_step"] is None and lstm["fused"]["total"] == 4

@@ -58,7 +58,16 @@ def test_every_op_of_graph_nodes_is_a_dot_node_with_its_label_and_inputs(rnn3) -
 def test_scopes_become_clusters(rnn3) -> None:
     dot = _parse(to_dot(rnn3.loss, module=rnn3.module, steps=rnn3.steps))
     labels = sorted(sub.get("label").strip('"') for sub in dot.get_subgraphs())
-    assert labels == ["cell", "cell/t0", "cell/t1", "cell/t2", "head", "head/t0", "head/t1", "head/t2"]
+    assert labels == [
+        "cell",
+        "cell/t0",
+        "cell/t1",
+        "cell/t2",
+        "head",
+        "head/t0",
+        "head/t1",
+        "head/t2",
+    ]
 
 
 def test_edges_carry_gradient_shapes_after_backward(rnn3) -> None:
