@@ -93,7 +93,9 @@ class LessonRunner:
     the lesson's charts as a PNG (needs matplotlib). ``input_fn(prompt)``
     reads a key line (default: ``console.input``); tests pass a scripted one.
     ``start_at`` (a step id) replays the steps before it quietly and starts
-    there; ``restart`` ignores the saved progress.
+    there; ``restart`` ignores the saved progress. ``logdir`` turns on
+    TensorBoard logging: steps get writers from ``ctx.board`` (needs the
+    ``tensorboard`` extra, checked before any step runs).
     """
 
     def __init__(
