@@ -201,20 +201,10 @@ def test_lesson2_graphs_step_shows_the_same_cell_ops_and_counts_the_fused_lstm()
     assert lstm["fused"]["per_step"] is None and lstm["fused"]["total"] == 4
 
 
-def test_logdir_without_the_extra_fails_before_any_step(tmp_path, monkeypatch) -> None:
-    import builtins
-
+def test_logdir_without_the_extra_fails_before_any_step(tmp_path, no_tensorboardx) -> None:
     from minigrad.lessons.framework import LessonRunner
     from minigrad.tensorboard import TensorBoardUnavailableError
 
-    real_import = builtins.__import__
-
-    def refuse(name, *args, **kwargs):
-        if name.startswith("tensorboardX"):
-            raise ImportError("No module named 'tensorboardX'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", refuse)
     with pytest.raises(TensorBoardUnavailableError, match="tensorboard extra"):
         LessonRunner(LESSON1, Console(width=80), auto=True, logdir=tmp_path / "runs")
     assert not (tmp_path / "runs").exists()

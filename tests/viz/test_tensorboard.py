@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 from pathlib import Path
 
 import numpy as np
@@ -90,14 +89,6 @@ def test_runs_are_named_and_never_mixed(tmp_path) -> None:
     assert run_dir(tmp_path, "lesson3", "lstm", seed=0, fresh=False) == first.logdir
 
 
-def test_without_tensorboardx_the_error_says_what_to_install(tmp_path, monkeypatch) -> None:
-    real_import = builtins.__import__
-
-    def refuse(name, *args, **kwargs):
-        if name.startswith("tensorboardX"):
-            raise ImportError("No module named 'tensorboardX'")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", refuse)
+def test_without_tensorboardx_the_error_says_what_to_install(tmp_path, no_tensorboardx) -> None:
     with pytest.raises(TensorBoardUnavailableError, match=r"\.\[tensorboard\]"):
         SummaryWriter(tmp_path)
