@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -80,11 +81,14 @@ def train(
     seed: int = 0,
     every: int = 50,
     on_log: Callable[[Record], None] | None = None,
+    writer: Any = None,
 ) -> list[Record]:
     """Train the demo MLP; returns the logged records (step 0 = before training).
 
     ``on_log`` is called with each record as it is made, so a caller can show
-    progress while training runs.
+    progress while training runs. ``writer`` (a ``minigrad.tensorboard.SummaryWriter``)
+    also receives the graph, the logged loss and accuracy, and at each log step
+    the weights, gradients and gradient norm of each layer.
     """
     check_options(steps, lr, hidden, every)
     mg.manual_seed(seed)
@@ -101,15 +105,22 @@ def train(
         records.append(record)
         if on_log is not None:
             on_log(record)
+        if writer is not None:
+            writer.add_scalar("loss/train", record.loss, step)
+            writer.add_scalar("accuracy/train", record.accuracy, step)
 
     for step in range(steps + 1):
         logits = model(x)
         loss = mg.cross_entropy(logits, labels)
+        if step == 0 and writer is not None:
+            writer.add_graph(loss, module=model)
         if step % every == 0 or step == steps:
             log(step, logits, loss)
         if step == steps:
             break
         optimizer.zero_grad()
         loss.backward()
+        if writer is not None and step % every == 0:
+            writer.add_parameters(model, step)
         optimizer.step()
     return records

@@ -71,3 +71,18 @@ def float64() -> Callable[..., mg.Tensor]:
         return mg.tensor(data, dtype=np.float64, device=device, requires_grad=requires_grad)
 
     return make
+
+
+@pytest.fixture
+def no_tensorboardx(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make ``import tensorboardX`` fail, as without the ``tensorboard`` extra."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def refuse(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name.startswith("tensorboardX"):
+            raise ImportError("No module named 'tensorboardX'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", refuse)

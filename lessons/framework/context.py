@@ -12,6 +12,7 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
@@ -131,6 +132,9 @@ class LessonContext:
         self.charts: list[LineChart] = []
         #: True while the runner replays earlier steps without showing them.
         self.quiet = False
+        #: Where ``board`` puts TensorBoard runs (``--logdir``); None: no logging.
+        self.logdir: Path | None = None
+        self.boards: dict[str, Any] = {}
 
     def rng(self, stream: str) -> np.random.Generator:
         """A NumPy generator for ``stream``, fixed by ``(seed, stream)``.
@@ -167,6 +171,33 @@ class LessonContext:
         """
         with Tracker(self.console, total, description, chart, self.quiet) as tracker:
             yield tracker
+
+    def board(self, *parts: Any, fresh: bool = True) -> Any:
+        """A TensorBoard writer for one run of this lesson, or None without ``--logdir``.
+
+        The run's folder is ``<logdir>/lesson<N>-<parts>-seed<S>`` (see
+        ``minigrad.tensorboard.run_dir``; ``fresh=False`` appends to an existing
+        run, as resuming does). The same parts give the same writer; the runner
+        closes them all when the lesson ends.
+        """
+        if self.logdir is None:
+            return None
+        from minigrad.tensorboard import SummaryWriter, run_name
+
+        key = run_name(f"lesson{self.lesson.number}", *parts, seed=self.seed)
+        if key not in self.boards:
+            self.boards[key] = SummaryWriter.for_run(
+                self.logdir, f"lesson{self.lesson.number}", *parts, seed=self.seed, fresh=fresh
+            )
+        return self.boards[key]
+
+    def close_boards(self) -> list[Path]:
+        """Close every writer ``board`` opened; return their run folders."""
+        folders = [writer.logdir for writer in self.boards.values()]
+        for writer in self.boards.values():
+            writer.close()
+        self.boards.clear()
+        return folders
 
     def print(self, *renderables: Any) -> None:
         """Print to the lesson's console (nothing while the runner replays quietly)."""

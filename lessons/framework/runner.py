@@ -37,6 +37,7 @@ from minigrad.lessons.framework.context import LessonContext
 from minigrad.lessons.framework.lesson import Lesson, Step
 from minigrad.lessons.framework.plot import require_matplotlib, save_png
 from minigrad.lessons.framework.progress import LessonProgress, ProgressStore
+from minigrad.tensorboard import require_tensorboardx
 
 #: How a run can end (``RunResult.status``).
 STATUSES = ("completed", "quit", "interrupted", "failed")
@@ -75,6 +76,15 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to the JSON summary")
 
 
+def board_hint(logdir: Path | None, runs: list[Path]) -> str:
+    """One line saying where the TensorBoard runs went and how to look at them."""
+    names = ", ".join(run.name for run in runs)
+    return (
+        f"TensorBoard run(s) written to {logdir}: {names}. "
+        f"See them with: tensorboard --logdir {logdir}"
+    )
+
+
 class LessonRunner:
     """Run ``lesson`` on ``console`` (pass ``Console(record=True)`` to capture the output).
 
@@ -83,7 +93,9 @@ class LessonRunner:
     the lesson's charts as a PNG (needs matplotlib). ``input_fn(prompt)``
     reads a key line (default: ``console.input``); tests pass a scripted one.
     ``start_at`` (a step id) replays the steps before it quietly and starts
-    there; ``restart`` ignores the saved progress.
+    there; ``restart`` ignores the saved progress. ``logdir`` turns on
+    TensorBoard logging: steps get writers from ``ctx.board`` (needs the
+    ``tensorboard`` extra, checked before any step runs).
     """
 
     def __init__(
@@ -101,6 +113,7 @@ class LessonRunner:
         store: ProgressStore | None = None,
         start_at: str | None = None,
         restart: bool = False,
+        logdir: str | Path | None = None,
     ) -> None:
         self.lesson = lesson
         self.console = console
@@ -120,6 +133,9 @@ class LessonRunner:
         )
         self.timings: dict[str, float] = {}
         self._shown: dict[str, list[Any]] = {}
+        if logdir is not None:
+            require_tensorboardx()  # fail before any training, not after
+            self.ctx.logdir = Path(logdir)
 
     # ----------------------------------------------------------------- public
     def run(self) -> RunResult:
@@ -309,6 +325,9 @@ class LessonRunner:
             self.json_path.write_text(
                 json.dumps(summary, indent=2, default=_json_default) + "\n", encoding="utf-8"
             )
+        runs = self.ctx.close_boards()
+        if runs and show:
+            self.console.print(Text(board_hint(self.ctx.logdir, runs), style="dim"))
         if self.plot_path is not None and self.ctx.charts and status != "failed":
             written = save_png(self.ctx.charts, self.plot_path)
             if show:

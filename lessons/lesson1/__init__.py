@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from minigrad.lessons.framework import Lesson, Step, option
-from minigrad.lessons.lesson1 import data, model, render, steps, truncation
+from minigrad.lessons.lesson1 import data, graph, model, render, steps, truncation
 
 
 @dataclass
@@ -63,6 +63,12 @@ LESSON = Lesson.build(
             run=steps.measure_truncation,
             code=[truncation.gradient_reach, truncation.share_that_sees],
             render=render.render_truncation,
+        ),
+        Step(
+            "graph",
+            run=graph.window_graph,
+            code=[graph.second_window],
+            render=graph.render_window_graph,
         ),
         Step(
             "train",

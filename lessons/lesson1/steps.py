@@ -160,6 +160,7 @@ def train_one(ctx: LessonContext, num_steps: int, state_size: int, title: str) -
         chart.add_reference(value, name)
     line = chart.add_series(f"{num_steps} steps, state {state_size}")
     block: list[float] = []
+    board = ctx.board(f"{num_steps}x{state_size}")  # TensorBoard run; None without --logdir
 
     with ctx.track(cfg.epochs * per_epoch, f"training {num_steps}x{state_size}", chart) as bar:
 
@@ -168,6 +169,8 @@ def train_one(ctx: LessonContext, num_steps: int, state_size: int, title: str) -
             if len(block) == every:
                 line.append(index / per_epoch, float(np.mean(block)))
                 block.clear()
+            if board is not None:
+                board.add_scalar("loss/train", loss, index)
             bar.advance()
 
         result = train_network(
@@ -180,6 +183,8 @@ def train_one(ctx: LessonContext, num_steps: int, state_size: int, title: str) -
             ctx.rng(f"data-{num_steps}x{state_size}"),
             on_window,
         )
+    if board is not None:  # the last window's gradients are still in .grad
+        board.add_parameters(model, len(result.losses))
     ctx.state.models = getattr(ctx.state, "models", {})
     ctx.state.models[(num_steps, state_size)] = model
     return result

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from minigrad.lessons.framework import Lesson, Step, option
 from minigrad.lessons.lesson1.data import EPOCH_SAMPLES
-from minigrad.lessons.lesson2 import gradients, lengths, model, render, steps
+from minigrad.lessons.lesson2 import gradients, graphs, lengths, model, render, steps
 
 
 @dataclass
@@ -40,6 +40,12 @@ LESSON = Lesson.build(
             run=steps.one_window,
             code=[model.CellClassifier.forward_dynamic, model.CellClassifier.forward_static],
             render=render.render_window,
+        ),
+        Step(
+            "graphs",
+            run=graphs.static_and_dynamic,
+            code=[graphs.ops_by_step, graphs.count_ops],
+            render=graphs.render_graphs,
         ),
         Step(
             "drivers",

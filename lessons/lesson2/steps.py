@@ -83,13 +83,18 @@ def compare_drivers(ctx: LessonContext) -> dict[str, Any]:
         model = CellClassifier("rnn", cfg.state_size, rng=ctx.rng("init"), device=ctx.device)
         line = chart.add_series(driver)
         block: list[float] = []
+        board = ctx.board("rnn", driver)  # TensorBoard run; None without --logdir
         with ctx.track(cfg.epochs * per_epoch, f"{driver} rnn", chart) as bar:
 
-            def on_window(index: int, loss: float, line=line, block=block, bar=bar) -> None:
+            def on_window(
+                index: int, loss: float, line=line, block=block, bar=bar, board=board
+            ) -> None:
                 block.append(loss)
                 if len(block) == every:
                     line.append(index, float(np.mean(block)))
                     block.clear()
+                if board is not None:
+                    board.add_scalar("loss/train", loss, index)
                 bar.advance()
 
             runs[driver] = train_with_driver(model, driver, cfg, ctx.rng("data"), on_window)

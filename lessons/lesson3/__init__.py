@@ -17,7 +17,7 @@ from minigrad.lessons.charlm.model import CharLM
 from minigrad.lessons.charlm.train import Trainer, evaluate
 from minigrad.lessons.charlm.vocab import Vocabulary
 from minigrad.lessons.framework import Lesson, Step, option
-from minigrad.lessons.lesson3 import steps
+from minigrad.lessons.lesson3 import board, steps
 
 CELLS_HELP = "registered cell: lstm, gru, rnn, peephole_lstm, ... (`minigrad cells` lists them)"
 
@@ -98,6 +98,7 @@ LESSON = Lesson.build(
             code=[generate, next_char_probs],
             render=steps.render_text,
         ),
+        Step("tensorboard", run=board.tensorboard_run, render=board.render_tensorboard),
     ],
     presets=PRESETS,
     default_preset="quick",

@@ -32,6 +32,7 @@ from minigrad.lessons.charlm import (
     train_val_split,
 )
 from minigrad.lessons.charlm.batches import epoch_size
+from minigrad.lessons.charlm.board import with_board
 from minigrad.lessons.charlm.config import TrainConfig
 from minigrad.lessons.charlm.vocab import describe_char
 from minigrad.lessons.framework import LessonContext, LineChart, Tracker
@@ -302,7 +303,10 @@ def train_model(ctx: LessonContext) -> dict[str, Any]:
     chart.add_reference(base.unigram, "unigram")
     chart.add_reference(base.bigram, "bigram")
     hooks = LessonHooks(ctx, chart)
-    trainer = Trainer(config, ctx.state.corpus, str(path), resume=resume, hooks=hooks)
+    board = ctx.board(config.cell, fresh=resume is None)  # None without --logdir
+    trainer = Trainer(
+        config, ctx.state.corpus, str(path), resume=resume, hooks=with_board(hooks, board)
+    )
     ctx.state.checkpoint = str(path)
     if resume:
         ctx.note(f"Resumed from {path} at step {trainer.step}.")

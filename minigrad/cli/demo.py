@@ -31,22 +31,36 @@ def run(args: argparse.Namespace) -> int:
     def show(record: Record) -> None:
         console.print(f"{record.step:>6}  {record.loss:>8.4f}  {record.accuracy:>8.1%}")
 
+    writer = None
+    if args.logdir is not None:
+        from minigrad.tensorboard import SummaryWriter
+
+        writer = SummaryWriter.for_run(args.logdir, "demo", args.data, seed=args.seed)
     start = time.perf_counter()
-    records = train(
-        data=args.data,
-        steps=args.steps,
-        lr=args.lr,
-        hidden=args.hidden,
-        n_per_class=args.points,
-        seed=args.seed,
-        every=every,
-        on_log=show,
-    )
+    try:
+        records = train(
+            data=args.data,
+            steps=args.steps,
+            lr=args.lr,
+            hidden=args.hidden,
+            n_per_class=args.points,
+            seed=args.seed,
+            every=every,
+            on_log=show,
+            writer=writer,
+        )
+    finally:
+        if writer is not None:
+            writer.close()
     first, last = records[0], records[-1]
     console.print(
         f"loss {first.loss:.4f} -> {last.loss:.4f}, accuracy {first.accuracy:.1%} -> "
         f"{last.accuracy:.1%} in {last.step} steps ({time.perf_counter() - start:.1f} s)"
     )
+    if writer is not None:
+        console.print(
+            f"TensorBoard run: {writer.logdir} (see it: tensorboard --logdir {args.logdir})"
+        )
     return 0
 
 
@@ -64,4 +78,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--points", type=int, default=100, help="points per class (default 100)")
     parser.add_argument("--seed", type=int, default=0, help="seed for data and weights")
     parser.add_argument("--every", type=int, default=0, help="log every N steps (default steps/10)")
+    parser.add_argument(
+        "--logdir", metavar="DIR", help="write a TensorBoard run here (needs the tensorboard extra)"
+    )
     parser.set_defaults(func=run)

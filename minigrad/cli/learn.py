@@ -44,6 +44,9 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         "--restart", action="store_true", default=False, help="ignore the saved place"
     )
     parser.add_argument("--step", dest="start_at", metavar="ID", help="start at this step id")
+    parser.add_argument(
+        "--logdir", metavar="DIR", help="write TensorBoard runs here (needs the tensorboard extra)"
+    )
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -115,6 +118,7 @@ def run_lesson(args: argparse.Namespace) -> int:
         plot_path=args.plot_path,
         start_at=args.start_at,
         restart=args.restart,
+        logdir=args.logdir,
     )
     return runner.run().exit_code
 

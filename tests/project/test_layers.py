@@ -186,3 +186,33 @@ def test_importing_minigrad_loads_neither_pluggy_nor_rich() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+#: The tools for seeing inside (docs/architecture.md, layer 4b): above the core, below cells.
+VIEWS = ("viz", "tensorboard.py")
+
+
+def test_the_views_use_only_the_core_and_load_tensorboardx_lazily() -> None:
+    forbidden = ("minigrad.cells", "minigrad.fused", "minigrad.plugins", "minigrad.lessons")
+    forbidden += ("minigrad.cli",)
+    bad = []
+    for path in _python_files(MINIGRAD):
+        if path.relative_to(MINIGRAD).parts[0] not in VIEWS:
+            continue
+        for line, name, _names in _imports(path, module_level_only=False):
+            if any(_under(name, f) for f in forbidden):
+                bad.append(f"{_where(path, line)} imports {name}")
+        for line, name, _names in _imports(path, module_level_only=True):
+            if _under(name, "tensorboardX") or _under(name, "tensorboard"):
+                bad.append(f"{_where(path, line)} imports {name} at module level")
+    assert not bad, "\n".join(bad)
+
+
+def test_the_core_does_not_import_the_views() -> None:
+    bad = []
+    for path in filter(_is_core, _python_files(MINIGRAD)):
+        for line, name, names in _imports(path, module_level_only=False):
+            targets = [name] + [f"{name}.{n}" for n in names if name == "minigrad"]
+            if any(_under(t, "minigrad.viz") or _under(t, "minigrad.tensorboard") for t in targets):
+                bad.append(f"{_where(path, line)} imports {name}")
+    assert not bad, "\n".join(bad)
