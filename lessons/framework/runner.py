@@ -77,7 +77,9 @@ def check_output_path(path: Path, what: str = "--json") -> None:
     """
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise LessonOptionError(f"{what} {path} is a folder; give a file name, e.g. {path}/run.json")
+        raise LessonOptionError(
+            f"{what} {path} is a folder; give a file name, e.g. {path}/run.json"
+        )
     if not folder.is_dir():
         raise LessonOptionError(
             f"{what} {path}: the folder {folder} does not exist; create it first or "

@@ -210,9 +210,7 @@ def run_learn(args: argparse.Namespace) -> int:
             console.print(Text(f"{exc if isinstance(exc, MinigradError) else 'a number, please'}"))
             continue
         config = lesson.make_config()
-        LessonRunner(
-            lesson, console, config=config, seed=args.seed, input_fn=ask, menu=True
-        ).run()
+        LessonRunner(lesson, console, config=config, seed=args.seed, input_fn=ask, menu=True).run()
         table, suggestion = menu_table()  # the progress has changed
         console.print(table)
         default = suggestion or default

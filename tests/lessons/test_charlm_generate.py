@@ -156,7 +156,7 @@ def test_minigrad_generate_names_unknown_prime_characters_and_the_file(
 ) -> None:
     assert main(["generate", str(checkpoint), "--prime", "ROMEO: ¡Ay!"]) == 2
     err = capsys.readouterr().err
-    assert "contains 1 character(s) outside" in err and "'¡'" in err
+    assert "has 1 character(s) outside the vocabulary of checkpoint" in err and "'¡'" in err
     assert checkpoint.name in err.replace("\n", "")
 
 
