@@ -17,6 +17,14 @@ first use); when neither is set up and the repository sits next to a
 Other processes competing for the CPU slow training down and so raise the
 loss reached in the time budget: the report includes the load average before
 and after, so a noisy measurement can be recognised.
+
+``--busy`` measures exactly that (issue 11): lesson 3's training speed in
+characters per second, first on a quiet machine, then with one competing busy
+process per core (``busy.busy_cores``), each measurement in its own process
+(``--steps`` steps of the chosen preset, BLAS threads ``--threads``, default
+``auto`` as in the lesson). It prints both figures and their ratio; the target
+is a busy figure of at least 40% of the quiet one. ``--smoke --busy`` does the
+same in seconds on a generated text.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -36,8 +45,11 @@ import numpy as np
 from minigrad.lessons.charlm import TrainConfig, Trainer, TrainHooks, apply_preset, load_corpus
 from minigrad.lessons.charlm.baselines import compute_baselines
 from minigrad.lessons.charlm.data import KNOWN_CORPORA, read_text_file, toy_text
+from minigrad.threads import core_count
 
 TARGETS = {"quick": (1.8, 5.0), "full": (1.55, 60.0)}
+#: With one busy process per core, lesson 3 must keep at least this share of its quiet speed.
+BUSY_TARGET = 0.40
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 SMOKE = {
@@ -134,6 +146,93 @@ def run(preset: str, corpus_name: str, smoke: bool, seed: int, quiet: bool) -> d
     }
 
 
+def speed(preset: str, smoke: bool, steps: int, threads: str, seed: int) -> dict[str, Any]:
+    """Characters per second over ``steps`` training steps (no validation, no checkpoint)."""
+    from minigrad.threads import blas_libraries
+
+    config = apply_preset(TrainConfig(seed=seed), preset)
+    if smoke:
+        config = config.replace(**SMOKE)
+    config = config.replace(
+        max_steps=steps,
+        max_minutes=0.0,
+        eval_every=0,
+        checkpoint_every=0,
+        sample_every=0,
+        threads=threads,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = _corpus("shakespeare", smoke, Path(tmp))
+        trainer = Trainer(config, corpus, None)
+        load_before = _load_average()
+        result = trainer.run()
+    return {
+        "chars_per_second": result.chars_per_second,
+        "steps": result.steps,
+        "seconds": result.elapsed,
+        "threads": result.extra.get("threads"),
+        "blas": blas_libraries(),
+        "load_average_before": load_before,
+    }
+
+
+def _speed_in_child(args: argparse.Namespace) -> dict[str, Any]:
+    """``speed`` measured in a fresh process (each measurement in its own process)."""
+    argv = [sys.executable, __file__, "--speed-only", "--preset", args.preset]
+    argv += ["--steps", str(args.steps), "--threads", args.threads, "--seed", str(args.seed)]
+    if args.smoke:
+        argv.append("--smoke")
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"the measurement failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_busy(args: argparse.Namespace) -> dict[str, Any]:
+    """Quiet speed, then the speed with one busy process per core; both and their ratio."""
+    from busy import busy_cores
+
+    quiet = _speed_in_child(args)
+    with busy_cores() as competitors:
+        busy = _speed_in_child(args)
+    ratio = busy["chars_per_second"] / quiet["chars_per_second"]
+    return {
+        "preset": args.preset,
+        "smoke": args.smoke,
+        "steps": args.steps,
+        "threads_option": args.threads,
+        "competing_processes": competitors,
+        "cores": core_count(),
+        "quiet": quiet,
+        "busy": busy,
+        "ratio": ratio,
+        "target": BUSY_TARGET,
+        "met": ratio >= BUSY_TARGET,
+    }
+
+
+def print_busy(report: dict[str, Any]) -> None:
+    """The two speeds and their ratio as a few aligned lines."""
+    quiet, busy = report["quiet"], report["busy"]
+    smoke = " (smoke)" if report["smoke"] else ""
+    print(
+        "\n".join(
+            [
+                f"lesson 3, preset {report['preset']}{smoke}, {report['steps']} steps, "
+                f"--threads {report['threads_option']}, {report['cores']} cores",
+                f"quiet            {quiet['chars_per_second']:,.0f} characters/s  "
+                f"({quiet['threads']})",
+                f"busy ({report['competing_processes']} procs)  "
+                f"{busy['chars_per_second']:,.0f} characters/s  ({busy['threads']})",
+                f"busy / quiet     {report['ratio']:.0%} (target >= {report['target']:.0%}): "
+                f"{'met' if report['met'] else 'NOT met'}",
+                f"load average     {quiet['load_average_before']} before the quiet run, "
+                f"{busy['load_average_before']} before the busy one",
+            ]
+        )
+    )
+
+
 def print_report(report: dict[str, Any]) -> None:
     """The figures as a few aligned lines."""
     cfg, base = report["config"], report["baselines"]
@@ -167,9 +266,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", dest="json_path", help="write the report here")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument(
+        "--busy",
+        action="store_true",
+        help="characters/s quiet and with one busy process per core, and their ratio",
+    )
+    parser.add_argument("--steps", type=int, default=60, help="training steps per --busy run")
+    parser.add_argument("--threads", default="auto", help="BLAS threads for --busy: auto or N")
+    parser.add_argument("--speed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    report = run(args.preset, args.corpus, args.smoke, args.seed, args.quiet)
-    print_report(report)
+    if args.speed_only:  # one measurement of --busy, in its own process
+        print(json.dumps(speed(args.preset, args.smoke, args.steps, args.threads, args.seed)))
+        return 0
+    if args.busy:
+        report = run_busy(args)
+        print_busy(report)
+    else:
+        report = run(args.preset, args.corpus, args.smoke, args.seed, args.quiet)
+        print_report(report)
     if args.json_path:
         Path(args.json_path).write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     return 0
