@@ -46,12 +46,13 @@ def _read_posix_key() -> str:
 def _read_windows_key() -> str:  # pragma: no cover - exercised on Windows only
     import msvcrt
 
-    key = msvcrt.getwch()
+    getwch = getattr(msvcrt, "getwch")  # noqa: B009 - Windows only; type checkers run elsewhere
+    key = str(getwch())
     if key == "\x03":
         raise KeyboardInterrupt
     if key in ("\x00", "\xe0"):  # arrows and function keys come as two codes
-        msvcrt.getwch()
-        return "?"
+        getwch()
+        return "\x1b"
     return key
 
 
