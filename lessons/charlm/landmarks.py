@@ -43,12 +43,19 @@ def landmarks(base: Baselines) -> list[Landmark]:
 
 
 def judge(loss: float, base: Baselines) -> str:
-    """One line on what samples at ``loss`` should look like (the best landmark it passed)."""
-    passed = [mark for mark in landmarks(base) if loss <= mark.loss]
+    """What samples at ``loss`` should look like: the best landmark passed, and the next one.
+
+    E.g. ``"past bigram (2.49), not yet ~2.0: expect letter pairs that look right, still
+    no words"``.
+    """
+    marks = landmarks(base)
+    passed = [mark for mark in marks if loss <= mark.loss]
     if not passed:
-        return "worse than random guessing: the model has not started learning"
+        return f"above uniform ({marks[0].loss:.2f}): the model has not started learning"
     best = passed[-1]
-    return f"below {best.name} ({best.loss:.2f}): {best.text}"
+    following = marks[len(passed)] if len(passed) < len(marks) else None
+    not_yet = f", not yet {following.name} ({following.loss:.2f})" if following else ""
+    return f"past {best.name} ({best.loss:.2f}){not_yet}: expect {best.text}"
 
 
 GREEDY_NOTE = (

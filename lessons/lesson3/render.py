@@ -143,7 +143,7 @@ def render_training(outcome: dict[str, Any], ctx: LessonContext) -> list[Any]:
         f"{result.chars_per_second:,.0f} characters/s on this machine"
         f"{f' ({threads})' if threads else ''}; stopped by {result.stopped_by}.\n"
         f"Validation loss {result.val_loss:.3f}: {verdict}.\n"
-        f"Expect samples with {judge(result.val_loss, base)}.\n"
+        f"Samples: {judge(result.val_loss, base)}.\n"
         f"Checkpoint: {result.checkpoint}"
     )
     return [*shown, table, landmark_table(result.val_loss, base), speed]

@@ -9,6 +9,7 @@ Each ``run`` function takes the lesson context, does one thing with
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -208,10 +209,10 @@ class LessonHooks(TrainHooks):
     def on_sample(self, trainer: Trainer, text: str) -> None:
         """Print what the model writes now, and what to expect of text at this loss."""
         title = f"sample at step {trainer.step} (validation {trainer.last_val:.3f})"
-        expect = judge(trainer.last_val, self.ctx.state.baselines)
-        self.ctx.print(
-            Panel(Text(text), title=title, title_align="left", subtitle=expect, style="dim")
-        )
+        body = Text(text)
+        if math.isfinite(trainer.last_val):
+            body.append(f"\n\n({judge(trainer.last_val, self.ctx.state.baselines)})", "italic")
+        self.ctx.print(Panel(body, title=title, title_align="left", style="dim"))
 
     def on_threads(self, trainer: Trainer, description: str) -> None:
         """Say which BLAS threads were chosen, and what the measured speed predicts."""
@@ -332,5 +333,5 @@ def write_text(ctx: LessonContext) -> Samples:
     ctx.report("generation", {"prime": prime, "temperature": cfg.temperature, "top_k": cfg.top_k})
     val_loss = getattr(ctx.state, "val_loss", float("nan"))
     base = getattr(ctx.state, "baselines", None)
-    judgement = judge(val_loss, base) if base is not None and val_loss == val_loss else ""
+    judgement = judge(val_loss, base) if base is not None and math.isfinite(val_loss) else ""
     return Samples(ckpt.path, ckpt.step, prime, main, by_temperature, val_loss, judgement)

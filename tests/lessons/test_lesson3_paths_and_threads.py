@@ -205,3 +205,4 @@ def test_the_loss_landmarks_judge_a_sample_honestly() -> None:
     assert "short common words" in judge(1.9, base)
     assert "names, colons and line breaks" in judge(1.55, base)
     assert "not started" in judge(4.5, base)
+    assert judge(2.41, base).startswith("past bigram (2.49), not yet ~2.0 (2.00): expect")
