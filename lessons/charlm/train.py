@@ -58,6 +58,10 @@ from .prime import DEFAULT_TEMPERATURE, resolve_prime
 from .vocab import Vocabulary
 
 
+#: A thread setting whose step is this many times slower than the best is measured no further.
+GIVE_UP = 3.0
+
+
 class TrainingInterrupted(KeyboardInterrupt):
     """Ctrl-C stopped training; ``checkpoint`` names the consistent checkpoint written then."""
 
@@ -234,7 +238,7 @@ class Trainer:
         self.last_val = math.nan
         self.last_train = math.nan
         #: Chooses the BLAS threads by timing the first steps (and again every 500).
-        self.tuner = ThreadTuner(fixed=config.fixed_threads())
+        self.tuner = ThreadTuner(fixed=config.fixed_threads(), give_up=GIVE_UP)
         #: Seconds per step measured when the threads were last chosen (None before).
         self.step_seconds: float | None = None
         if resume is not None:

@@ -143,6 +143,25 @@ def test_auto_threads_are_measured_on_the_first_steps_and_announced(
     assert trainer.step_seconds is not None and trainer.step_seconds > 0
 
 
+def test_a_much_slower_thread_setting_is_measured_once_only() -> None:
+    # On a busy machine, 2 threads took 19 s a step against 2.3 s with one: measuring it
+    # three times would cost a minute of a 4.5-minute run.
+    from minigrad import threads
+
+    clock, durations = Clock(), {1: 2.3, 2: 19.0}
+
+    def step() -> int:
+        current = threads.blas_threads()
+        clock.now += durations[current]
+        return current
+
+    tuner = threads.ThreadTuner(candidates=(1, 2), probe_steps=3, clock=clock, give_up=3.0)
+    used = [tuner.run(step) for _ in range(5)]
+    assert used == [1, 2, 1, 1, 1] and tuner.chosen == 1 and tuner.dropped == {2}
+    plain = threads.ThreadTuner(candidates=(1, 2), probe_steps=3, clock=clock)
+    assert [plain.run(step) for _ in range(6)] == [1, 2, 1, 2, 1, 2]  # the default is unchanged
+
+
 def test_fixed_threads_from_the_option_or_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
