@@ -57,7 +57,6 @@ from .model import CharLM, detach, state_arrays, state_from_arrays
 from .prime import DEFAULT_TEMPERATURE, resolve_prime
 from .vocab import Vocabulary
 
-
 #: A thread setting whose step is this many times slower than the best is measured no further.
 GIVE_UP = 3.0
 
