@@ -232,3 +232,24 @@ def test_the_benchmark_smoke_run_reports_its_figures(tmp_path: Path) -> None:
     assert report["smoke"] is True and report["steps"] == 30
     assert report["chars_per_second"] > 0 and report["val_loss"] < report["baselines"]["uniform"]
     assert report["met"] == (report["val_loss"] <= 1.8 and report["wall_seconds"] <= 300)
+
+
+@pytest.mark.slow
+def test_the_busy_machine_benchmark_prints_both_speeds_and_their_ratio(tmp_path: Path) -> None:
+    out = tmp_path / "busy.json"
+    done = subprocess.run(
+        [sys.executable, "benchmarks/bench_lesson3.py", "--busy", "--smoke", "--steps", "8"]
+        + ["--json", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "quiet" in done.stdout and "busy / quiet" in done.stdout and "target >= 40%" in done.stdout
+    report = json.loads(out.read_text())
+    assert report["quiet"]["chars_per_second"] > 0 and report["busy"]["chars_per_second"] > 0
+    ratio = report["busy"]["chars_per_second"] / report["quiet"]["chars_per_second"]
+    assert report["ratio"] == pytest.approx(ratio)
+    assert report["competing_processes"] == report["cores"] >= 1
+    assert "BLAS thread" in report["quiet"]["threads"]
