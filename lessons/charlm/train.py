@@ -362,31 +362,6 @@ class Trainer:
             return None
         return max(0.0, 60.0 * self.config.max_minutes - self.elapsed)
 
-    def forecast(self) -> dict[str, Any]:
-        """What the speed measured so far predicts: how the run ends, when, at which step.
-
-        Uses ``step_seconds`` (measured on this machine as the run goes): the
-        steps left by the epochs/``max_steps`` take ``steps_left * step_seconds``;
-        the time budget, if any and if shorter, stops the run first.
-        """
-        per_step = self.step_seconds or 0.0
-        steps_left = max(0, self.total_steps - self.step)
-        by_steps = steps_left * per_step
-        budget = self.budget_seconds()
-        by_time = budget is not None and by_steps > budget
-        seconds = budget if by_time and budget is not None else by_steps
-        final_step = self.step + (int(seconds / per_step) if per_step else steps_left)
-        chars = self.config.batch_size * self.config.num_steps
-        return {
-            "step_seconds": per_step,
-            "chars_per_second": chars / per_step if per_step else 0.0,
-            "seconds_for_all_steps": by_steps,
-            "seconds_left": seconds,
-            "stops_by": "time budget" if by_time else "steps",
-            "final_step": min(final_step, self.total_steps),
-            "final_epochs": min(final_step, self.total_steps) / self.epoch_size,
-        }
-
     def _budget_left(self, started: float, elapsed_before: float) -> bool:
         if not self.config.max_minutes:
             return True

@@ -34,6 +34,7 @@ from minigrad.lessons.charlm import (
 from minigrad.lessons.charlm.batches import epoch_size
 from minigrad.lessons.charlm.checkpoint import check_writable
 from minigrad.lessons.charlm.config import TrainConfig
+from minigrad.lessons.charlm.forecast import forecast
 from minigrad.lessons.charlm.landmarks import judge
 from minigrad.lessons.charlm.prime import DEFAULT_PRIME, resolve_prime
 from minigrad.lessons.framework import LessonContext, LineChart, Tracker
@@ -278,23 +279,6 @@ def train_model(ctx: LessonContext) -> dict[str, Any]:
     return {"result": result, "chart": chart, "baselines": base}
 
 
-def forecast_line(trainer: Trainer, description: str) -> str:
-    """``Measured here: 1 BLAS thread ..., 0.18 s/step ...; ... stops at its time budget ...``."""
-    plan = trainer.forecast()
-    speed = (
-        f"Measured on this machine: {description}; {plan['step_seconds']:.2f} s/step, "
-        f"{plan['chars_per_second']:,.0f} characters/s."
-    )
-    everything = format_duration(plan["seconds_for_all_steps"])
-    if plan["stops_by"] == "time budget":
-        return (
-            f"{speed} All {trainer.total_steps:,} steps would take {everything}: the time "
-            f"budget (--max-minutes {trainer.config.max_minutes:g}) stops training near step "
-            f"{plan['final_step']:,} ({plan['final_epochs']:.2f} epochs)."
-        )
-    return f"{speed} The {trainer.total_steps:,} steps should take about {everything}."
-
-
 # ---------------------------------------------------------------- generate
 @dataclass
 class Samples:
@@ -335,3 +319,20 @@ def write_text(ctx: LessonContext) -> Samples:
     base = getattr(ctx.state, "baselines", None)
     judgement = judge(val_loss, base) if base is not None and math.isfinite(val_loss) else ""
     return Samples(ckpt.path, ckpt.step, prime, main, by_temperature, val_loss, judgement)
+
+
+def forecast_line(trainer: Trainer, description: str) -> str:
+    """``Measured on this machine: 1 BLAS thread; 0.18 s/step ...; ... stops near step ...``."""
+    plan = forecast(trainer)
+    speed = (
+        f"Measured on this machine: {description}; {plan['step_seconds']:.2f} s/step, "
+        f"{plan['chars_per_second']:,.0f} characters/s."
+    )
+    everything = format_duration(plan["seconds_for_all_steps"])
+    if plan["stops_by"] == "time budget":
+        return (
+            f"{speed} All {trainer.total_steps:,} steps would take {everything}: the time "
+            f"budget (--max-minutes {trainer.config.max_minutes:g}) stops training near step "
+            f"{plan['final_step']:,} ({plan['final_epochs']:.2f} epochs)."
+        )
+    return f"{speed} The {trainer.total_steps:,} steps should take about {everything}."

@@ -246,7 +246,9 @@ def test_the_busy_machine_benchmark_prints_both_speeds_and_their_ratio(tmp_path:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    assert "quiet" in done.stdout and "busy / quiet" in done.stdout and "target >= 40%" in done.stdout
+    assert (
+        "quiet" in done.stdout and "busy / quiet" in done.stdout and "target >= 40%" in done.stdout
+    )
     report = json.loads(out.read_text())
     assert report["quiet"]["chars_per_second"] > 0 and report["busy"]["chars_per_second"] > 0
     ratio = report["busy"]["chars_per_second"] / report["quiet"]["chars_per_second"]

@@ -17,6 +17,7 @@ from minigrad.lessons.charlm import data as charlm_data
 from minigrad.lessons.charlm.baselines import Baselines, bigram_heldout
 from minigrad.lessons.charlm.checkpoint import check_writable, save_checkpoint
 from minigrad.lessons.charlm.data import read_text_file, toy_text
+from minigrad.lessons.charlm.forecast import forecast
 from minigrad.lessons.charlm.landmarks import judge
 from minigrad.lessons.framework import LessonRunner
 from minigrad.lessons.framework.tracker import Tracker
@@ -187,7 +188,7 @@ def test_the_lesson_says_which_threads_it_chose_and_what_the_speed_predicts(home
 def test_the_forecast_names_the_time_budget_when_it_ends_the_run_first(tmp_path: Path) -> None:
     trainer = Trainer(TINY.replace(max_steps=0, epochs=50, max_minutes=0.5), _toy(tmp_path), None)
     trainer.step_seconds = 0.1
-    plan = trainer.forecast()
+    plan = forecast(trainer)
     assert plan["stops_by"] == "time budget" and plan["seconds_left"] == pytest.approx(30.0)
     assert plan["final_step"] == 300
     line = steps.forecast_line(trainer, "1 BLAS thread")
