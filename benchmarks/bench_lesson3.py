@@ -208,16 +208,38 @@ def _speed_in_child(args: argparse.Namespace) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run with the median speed (the lower middle one for an even count)."""
+    ordered = sorted(runs, key=lambda r: r["chars_per_second"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
 def run_busy(args: argparse.Namespace) -> dict[str, Any]:
-    """Quiet speed, then the speed with one busy process per core; both and their ratio."""
+    """Quiet speed and the speed with one busy process per core; both and their ratio.
+
+    With ``--rounds N`` the two alternate (quiet, busy, busy, quiet, ...) so that
+    a change in the machine's other load hits both alike; the medians are compared.
+    """
     from busy import busy_cores
 
-    quiet = _speed_in_child(args)
-    with busy_cores() as competitors:
-        busy = _speed_in_child(args)
+    quiet_runs: list[dict[str, Any]] = []
+    busy_runs: list[dict[str, Any]] = []
+    competitors = 0
+    for index in range(args.rounds):
+        order = ("quiet", "busy") if index % 2 == 0 else ("busy", "quiet")
+        for kind in order:
+            if kind == "quiet":
+                quiet_runs.append(_speed_in_child(args))
+                continue
+            with busy_cores() as competitors:
+                busy_runs.append(_speed_in_child(args))
+    quiet, busy = _median_run(quiet_runs), _median_run(busy_runs)
     ratio = busy["chars_per_second"] / quiet["chars_per_second"]
     steady = busy["chars_per_second_after_choice"] / quiet["chars_per_second_after_choice"]
     return {
+        "rounds": args.rounds,
+        "quiet_runs": [r["chars_per_second"] for r in quiet_runs],
+        "busy_runs": [r["chars_per_second"] for r in busy_runs],
         "preset": args.preset,
         "smoke": args.smoke,
         "steps": args.steps,
@@ -233,6 +255,10 @@ def run_busy(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def _speeds(values: list[float]) -> str:
+    return ", ".join(f"{v:,.0f}" for v in values)
+
+
 def print_busy(report: dict[str, Any]) -> None:
     """The two speeds and their ratio as a few aligned lines."""
     quiet, busy = report["quiet"], report["busy"]
@@ -246,6 +272,8 @@ def print_busy(report: dict[str, Any]) -> None:
                 f"({quiet['threads']})",
                 f"busy ({report['competing_processes']} procs)  "
                 f"{busy['chars_per_second']:,.0f} characters/s  ({busy['threads']})",
+                f"runs             quiet {_speeds(report['quiet_runs'])}, "
+                f"busy {_speeds(report['busy_runs'])} characters/s (medians compared)",
                 f"busy / quiet     {report['ratio']:.0%} (target >= {report['target']:.0%}): "
                 f"{'met' if report['met'] else 'NOT met'}",
                 f"after the choice {report['ratio_after_choice']:.0%} "
@@ -299,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--steps", type=int, default=100, help="training steps per --busy run")
     parser.add_argument("--threads", default="auto", help="BLAS threads for --busy: auto or N")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="--busy: alternate quiet and busy runs N times"
+    )
     parser.add_argument("--speed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.speed_only:  # one measurement of --busy, in its own process
