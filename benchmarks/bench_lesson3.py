@@ -224,14 +224,14 @@ def run_busy(args: argparse.Namespace) -> dict[str, Any]:
 
     quiet_runs: list[dict[str, Any]] = []
     busy_runs: list[dict[str, Any]] = []
-    competitors = 0
+    competitors = core_count()  # one busy process per core
     for index in range(args.rounds):
         order = ("quiet", "busy") if index % 2 == 0 else ("busy", "quiet")
         for kind in order:
             if kind == "quiet":
                 quiet_runs.append(_speed_in_child(args))
                 continue
-            with busy_cores() as competitors:
+            with busy_cores(competitors):
                 busy_runs.append(_speed_in_child(args))
     quiet, busy = _median_run(quiet_runs), _median_run(busy_runs)
     ratio = busy["chars_per_second"] / quiet["chars_per_second"]
