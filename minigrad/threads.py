@@ -130,6 +130,11 @@ class ThreadTuner:
     time some of them spend with the slower setting. The choice stays in force
     for the whole process (it is a process-wide setting of the BLAS library)
     until ``restore()``.
+
+    ``give_up`` (optional): a candidate whose step takes more than ``give_up``
+    times the fastest median measured so far is timed no further in this
+    measurement. On a busy machine a step with every core's threads can take
+    ten times longer; three of them would waste a minute of a short run.
     """
 
     def __init__(
@@ -139,6 +144,7 @@ class ThreadTuner:
         retune_every: int = 500,
         fixed: int | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        give_up: float | None = None,
     ) -> None:
         fixed = fixed if fixed is not None else threads_from_env()
         if fixed is not None:
@@ -151,6 +157,9 @@ class ThreadTuner:
         self.probe_steps = probe_steps
         self.retune_every = retune_every
         self.clock = clock
+        self.give_up = give_up
+        #: Candidates given up on during the current measurement (see ``give_up``).
+        self.dropped: set[int] = set()
         self.chosen: int = self.candidates[0]
         self._original = blas_threads()
         self._applied: int | None = None
@@ -169,18 +178,24 @@ class ThreadTuner:
         if not self._probing:
             self._since_choice += 1
             if self._since_choice >= self.retune_every and len(self.candidates) > 1:
-                self._probing, self.timings = True, {}
+                self._probing, self.timings, self.dropped = True, {}, set()
             else:
                 self._apply(self.chosen)
                 return step()
-        done = sum(len(v) for v in self.timings.values())
-        threads = self.candidates[done % len(self.candidates)]
+        active = [c for c in self.candidates if c not in self.dropped]
+        done = sum(len(self.timings.get(c, [])) for c in active)
+        threads = active[done % len(active)]
         self._apply(threads)
         start = self.clock()
         result = step()
-        self.timings.setdefault(threads, []).append(self.clock() - start)
-        if done + 1 >= self.probe_steps * len(self.candidates):
-            self.chosen = min(self.candidates, key=lambda c: _median(self.timings[c]))
+        took = self.clock() - start
+        self.timings.setdefault(threads, []).append(took)
+        others = [_median(t) for c, t in self.timings.items() if c != threads]
+        if self.give_up and others and len(active) > 1 and took > self.give_up * min(others):
+            self.dropped.add(threads)
+            active.remove(threads)
+        if all(len(self.timings.get(c, [])) >= self.probe_steps for c in active):
+            self.chosen = min(self.timings, key=lambda c: _median(self.timings[c]))
             self._probing, self._since_choice = False, 0
         return result
 

@@ -16,6 +16,7 @@ holding everything needed to generate text *and* to resume training exactly:
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,12 +89,52 @@ class CharCheckpoint:
         return model.eval()
 
 
+def _cannot_write(target: str, exc: OSError) -> CheckpointError:
+    reason = exc.strerror or str(exc)
+    if isinstance(exc, (FileExistsError, NotADirectoryError)):
+        reason = "a part of the path is a file, not a folder"
+    return CheckpointError(
+        f"cannot write the checkpoint {target}: {reason}. Choose another file with "
+        "--checkpoint PATH (in a folder you can write to)"
+    )
+
+
+def check_writable(path: str | os.PathLike) -> str:
+    """Make sure a checkpoint can be written at ``path`` (before any training), or raise.
+
+    Creates the folder if needed and writes (then removes) a scratch file in
+    it, so a folder that cannot be created (it lies under a regular file) or
+    written (a read-only parent) is a ``CheckpointError`` now, not after the
+    training it was meant to keep.
+    """
+    target = os.fspath(path)
+    if os.path.isdir(target):
+        raise CheckpointError(
+            f"--checkpoint {target} is a folder; give a file name, e.g. {target}/charlm.npz"
+        )
+    folder = os.path.dirname(os.path.abspath(target))
+    try:
+        os.makedirs(folder, exist_ok=True)
+        fd, scratch = tempfile.mkstemp(prefix=".write-check-", dir=folder)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
+    os.close(fd)
+    os.unlink(scratch)
+    return target
+
+
 def save_checkpoint(path: str | os.PathLike, contents: dict[str, Any]) -> str:
-    """Write a checkpoint atomically (via ``minigrad.save``) and return its path."""
+    """Write a checkpoint atomically (via ``minigrad.save``) and return its path.
+
+    A path that cannot be written raises ``CheckpointError`` naming it.
+    """
     target = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(target))
-    os.makedirs(folder, exist_ok=True)
-    mg.save({"kind": KIND, "version": VERSION, **contents}, target)
+    try:
+        os.makedirs(folder, exist_ok=True)
+        mg.save({"kind": KIND, "version": VERSION, **contents}, target)
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     return target
 
 

@@ -20,7 +20,10 @@ class TrainConfig:
     training text. ``eval_every``, ``checkpoint_every`` and ``sample_every``
     count optimizer steps (0: only at the end). ``eval_batches`` limits the
     periodic validations to that many batches (0: the whole validation text);
-    the final validation always uses all of it.
+    the final validation always uses all of it. ``threads`` is how many
+    threads the BLAS library may use: ``"auto"`` measures the first steps with
+    each choice and re-measures now and then (``minigrad.threads.ThreadTuner``;
+    ``MINIGRAD_BLAS_THREADS`` fixes it), or a number such as ``"1"``.
     """
 
     cell: str = "lstm"
@@ -43,6 +46,7 @@ class TrainConfig:
     sample_length: int = 200
     seed: int = 0
     device: str = "cpu"
+    threads: str = "auto"
 
     def model_config(self, vocab_size: int) -> ModelConfig:
         """The model shape this config asks for, for a vocabulary of ``vocab_size``."""
@@ -85,3 +89,15 @@ class TrainConfig:
             raise DataError(f"lr and clip must be positive, got lr={self.lr}, clip={self.clip}")
         if self.max_minutes < 0:
             raise DataError(f"max_minutes must be >= 0, got {self.max_minutes}")
+        self.fixed_threads()
+
+    def fixed_threads(self) -> int | None:
+        """``threads`` as a number, or None for ``"auto"``; ``DataError`` for anything else."""
+        value = str(self.threads).strip().lower()
+        if value == "auto":
+            return None
+        if value.isdigit() and int(value) >= 1:
+            return int(value)
+        raise DataError(
+            f"--threads must be 'auto' or a positive number of BLAS threads, got {self.threads!r}"
+        )

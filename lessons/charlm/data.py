@@ -152,7 +152,17 @@ def download(known: KnownCorpus, target: Path, timeout: float = 60.0) -> None:
         ) from None
     problems = []
     for url in known.urls:
-        fd, tmp = tempfile.mkstemp(prefix=f".{known.filename}.", suffix=".part", dir=target.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(
+                prefix=f".{known.filename}.", suffix=".part", dir=target.parent
+            )
+        except OSError as exc:
+            where = f" ({DATA_DIR_ENV})" if os.environ.get(DATA_DIR_ENV) else ""
+            raise DataError(
+                f"cannot save the {known.name} corpus in the data directory {target.parent}"
+                f"{where}: {exc.strerror or exc}. Set {DATA_DIR_ENV} to a folder you can "
+                f"write to, put {known.filename} there yourself, or use --corpus PATH"
+            ) from None
         try:
             digest = hashlib.sha256()
             with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as resp:

@@ -267,24 +267,35 @@ class LineChart:
         else:
             x_line = left + " " * max(1, gap) + right
         lines.append(Text(" " * (axis_width + 1) + x_line, style="dim"))
-        lines.append(self._legend(width))
+        lines.extend(self._legend(width))
         return lines
 
     def _ref_label(self, ref: Reference) -> str:
         return f"{ref.label} {_format(ref.y)}"
 
-    def _legend(self, width: int) -> Text:
-        legend = Text()
-        if self.y_label:
-            legend.append(f"{self.y_label}{' (log scale)' if self.log_y else ''}: ", style="dim")
+    def _legend(self, width: int) -> list[Text]:
+        """The legend, wrapped between entries (never inside a name) to fit ``width``."""
+        entries: list[Text] = []
         for series in self.series:
-            legend.append("━ ", style=series.style)
-            legend.append(series.name + "  ")
+            entries.append(Text.assemble(("━ ", series.style), series.name))
         for ref in self.references:
-            legend.append("┄ ", style=ref.style)
-            legend.append(self._ref_label(ref) + "  ")
-        legend.truncate(width, overflow="ellipsis")
-        return legend
+            entries.append(Text.assemble(("┄ ", ref.style), self._ref_label(ref)))
+        lines: list[Text] = []
+        line = Text()
+        if self.y_label:
+            line.append(f"{self.y_label}{' (log scale)' if self.log_y else ''}:", style="dim")
+        for entry in entries:
+            gap = "  " if line.plain else ""
+            if line.plain and len(line) + len(gap) + len(entry) > width:
+                lines.append(line)
+                line, gap = Text("  " if self.y_label else ""), ""
+            line.append(gap)
+            line.append_text(entry)
+        if line.plain.strip():
+            lines.append(line)
+        for text in lines:  # an entry longer than the whole width folds as a last resort
+            text.overflow = "fold"
+        return lines
 
     def compact_table(self) -> Table:
         """The narrow-terminal fallback: first, best and last value of each series."""
@@ -363,10 +374,28 @@ class _Null:
         pass
 
 
-def side_by_side(charts: Sequence[LineChart]) -> Table:
-    """Several charts next to each other (each gets an equal share of the width)."""
-    grid = Table.grid(expand=True, padding=(0, 2))
-    for _ in charts:
-        grid.add_column(ratio=1)
-    grid.add_row(*charts)
-    return grid
+class SideBySide:
+    """Charts next to each other when each gets ``min_width`` columns, else one under another."""
+
+    def __init__(self, charts: Sequence[LineChart], min_width: int = 56) -> None:
+        self.charts = list(charts)
+        self.min_width = min_width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """A grid of equal columns on a wide console, the charts stacked on a narrow one."""
+        if len(self.charts) * (self.min_width + 2) - 2 > options.max_width:
+            for index, chart in enumerate(self.charts):
+                if index:
+                    yield Text("")
+                yield chart
+            return
+        grid = Table.grid(expand=True, padding=(0, 2))
+        for _ in self.charts:
+            grid.add_column(ratio=1)
+        grid.add_row(*self.charts)
+        yield grid
+
+
+def side_by_side(charts: Sequence[LineChart], min_width: int = 56) -> SideBySide:
+    """Several charts next to each other, each ``min_width`` wide at least; stacked otherwise."""
+    return SideBySide(charts, min_width)

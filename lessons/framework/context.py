@@ -17,87 +17,18 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from rich.console import Console, Group, RenderableType
-from rich.live import Live
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.console import Console
 from rich.text import Text
 
 from minigrad.errors import MinigradError
 from minigrad.lessons.framework.chart import LineChart
+from minigrad.lessons.framework.tracker import Tracker
 
 if TYPE_CHECKING:  # lesson.py imports this module's LessonContext for its annotations
     from minigrad.lessons.framework.lesson import Lesson
 
 #: Keys of the JSON summary the runner fills itself; ``report`` may not use them.
 RESERVED_KEYS = ("lesson", "title", "status", "seed", "device", "config", "steps")
-
-
-class Tracker:
-    """A progress bar, optionally with a live chart under it (see ``LessonContext.track``)."""
-
-    def __init__(
-        self,
-        console: Console,
-        total: int,
-        description: str,
-        chart: LineChart | None,
-        quiet: bool,
-    ) -> None:
-        self.console = console
-        self.chart = chart
-        self.quiet = quiet
-        self.progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=console,
-        )
-        self.task = self.progress.add_task(description, total=total)
-        self._live: Live | None = None
-
-    def _renderable(self) -> RenderableType:
-        if self.chart is None:
-            return self.progress
-        return Group(self.progress, self.chart)
-
-    def advance(self, steps: int = 1) -> None:
-        """Move the bar ``steps`` forward."""
-        self.progress.advance(self.task, steps)
-
-    def describe(self, description: str) -> None:
-        """Change the text in front of the bar (e.g. ``"epoch 3/10"``)."""
-        self.progress.update(self.task, description=description)
-
-    def reset(self, total: int, description: str | None = None) -> None:
-        """Start the bar again at zero with a new ``total``."""
-        self.progress.reset(self.task, total=total, description=description or "")
-
-    def __enter__(self) -> Tracker:
-        if not self.quiet:
-            self._live = Live(
-                get_renderable=self._renderable,
-                console=self.console,
-                refresh_per_second=4,
-                transient=False,
-            )
-            self._live.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._live is not None:
-            self._live.stop()
-            self._live = None
-            if not self.console.is_terminal:  # rich ends the last line only on terminals
-                self.console.line()
 
 
 class LessonContext:
@@ -161,15 +92,23 @@ class LessonContext:
 
     @contextmanager
     def track(
-        self, total: int, description: str = "", chart: LineChart | None = None
+        self,
+        total: int,
+        description: str = "",
+        chart: LineChart | None = None,
+        time_limit: float | None = None,
     ) -> Iterator[Tracker]:
         """A progress bar (and live ``chart`` under it) for a loop of ``total`` items.
 
         ``with ctx.track(n, "training", chart) as bar: ... bar.advance()``. In a
-        terminal it redraws a few times a second; elsewhere (pipes, tests) it
-        prints its final state once.
+        terminal it redraws a few times a second and the chart is live only
+        while the loop runs (show the finished chart from the step's renderer);
+        elsewhere (pipes, tests) it prints the bar's final state once.
+        ``time_limit`` (seconds) caps the time-left estimate for a loop that
+        stops at a time budget.
         """
-        with Tracker(self.console, total, description, chart, self.quiet) as tracker:
+        tracker = Tracker(self.console, total, description, chart, self.quiet, time_limit)
+        with tracker:
             yield tracker
 
     def board(self, *parts: Any, fresh: bool = True) -> Any:

@@ -165,7 +165,10 @@ class Lesson:
 
     ``presets`` maps a name to field values (``--preset NAME``); flags given
     explicitly win over the preset. ``default_preset`` applies when no preset
-    is named (``None``: the dataclass defaults).
+    is named (``None``: the dataclass defaults). ``preflight(config)``, when
+    given, runs before the first step and raises for options that would only
+    fail later (a checkpoint folder that cannot be written, say), so nothing
+    is computed for nothing.
     """
 
     number: int
@@ -177,6 +180,7 @@ class Lesson:
     default_preset: str | None = None
     content_path: Path | None = None
     command_hint: str = ""
+    preflight: Callable[[Any], None] | None = None
 
     @classmethod
     def build(
@@ -187,6 +191,7 @@ class Lesson:
         steps: Sequence[Step],
         presets: Mapping[str, Mapping[str, Any]] | None = None,
         default_preset: str | None = None,
+        preflight: Callable[[Any], None] | None = None,
     ) -> Lesson:
         """Join the steps to content.md's sections (their order wins) and check both sides."""
         parsed = content if isinstance(content, LessonContent) else load_content(content)
@@ -219,6 +224,7 @@ class Lesson:
             presets=dict(presets or {}),
             default_preset=default_preset,
             content_path=Path(parsed.source) if parsed.source != "<string>" else None,
+            preflight=preflight,
         )
         option_specs(config)  # fail early on an unsupported field type
         for name, values in lesson.presets.items():
@@ -272,7 +278,7 @@ class Lesson:
         """Add one flag per config field (default ``None``: "not given") and ``--preset``."""
         group = parser.add_argument_group(f"lesson {self.number} options")
         for spec in option_specs(self.config_cls):
-            default_text = f" (default: {spec.default})"
+            default_text = _default_text(spec)
             if spec.type is bool:
                 group.add_argument(
                     spec.flag,
@@ -315,6 +321,13 @@ class Lesson:
             f"lesson {self.number} has no step {step_id!r}; steps: "
             f"{', '.join(s.id for s in self.steps)}"
         )
+
+
+def _default_text(spec: OptionSpec) -> str:
+    """`` (default: 10)`` for the help, unless the help already says what the default is."""
+    if "(default" in spec.help or spec.default == "":
+        return ""
+    return f" (default: {spec.default})"
 
 
 def _check_meta(number: int, section: Section) -> None:

@@ -4,16 +4,20 @@ For each step it shows the explanation (Markdown), the code that runs (its real
 source, syntax-highlighted), runs it and shows the result. Between steps it
 waits for a key: Enter goes on, ``b`` goes back (to re-read a step; its result
 is shown again, not recomputed), ``q`` quits and remembers the furthest step
-reached. In auto mode it runs every step without waiting. Ctrl-C stops
-cleanly: the progress is saved and the summary written with status
-"interrupted". A step that raises a minigrad error ends the run with status
-"failed" (the summary is written, then the error goes on to the caller).
+reached, ``?`` explains the keys. The prompt names the step, and on a terminal
+long explanations and results are shown a screenful at a time (pager.py), so
+the step's title and the prompt are on screen together. In auto mode it runs
+every step without waiting. Ctrl-C stops cleanly: the progress is saved and
+the summary written with status "interrupted". A step that raises a minigrad
+error ends the run with status "failed" (the summary is written, then the
+error goes on to the caller).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +38,8 @@ from rich.text import Text
 import minigrad as mg
 from minigrad.errors import MinigradError
 from minigrad.lessons.framework.context import LessonContext
-from minigrad.lessons.framework.lesson import Lesson, Step
+from minigrad.lessons.framework.lesson import Lesson, LessonOptionError, Step
+from minigrad.lessons.framework.pager import QUIT, show_paged
 from minigrad.lessons.framework.plot import require_matplotlib, save_png
 from minigrad.lessons.framework.progress import LessonProgress, ProgressStore
 from minigrad.tensorboard import require_tensorboardx
@@ -43,7 +48,7 @@ from minigrad.tensorboard import require_tensorboardx
 STATUSES = ("completed", "quit", "interrupted", "failed")
 #: Exit status after Ctrl-C (what a shell reports for SIGINT).
 EXIT_INTERRUPTED = 130
-KEYS_HELP = "[bold]Enter[/] next · [bold]b[/] back · [bold]q[/] quit"
+KEYS_HELP = "[bold]Enter[/] next · [bold]b[/] back · [bold]q[/] quit · [bold]?[/] help"
 
 
 @dataclass
@@ -63,6 +68,28 @@ class RunResult:
     def exit_code(self) -> int:
         """130 after Ctrl-C, else 0 (a failed run raises instead of returning)."""
         return EXIT_INTERRUPTED if self.status == "interrupted" else 0
+
+
+def check_output_path(path: Path, what: str = "--json") -> None:
+    """Fail now, with a clear message, if ``path`` cannot be written at the end of a run.
+
+    The folder must exist (it is not created: a typo should not make new
+    folders) and be writable; an existing ``path`` must be a writable file.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise LessonOptionError(
+            f"{what} {path} is a folder; give a file name, e.g. {path}/run.json"
+        )
+    if not folder.is_dir():
+        raise LessonOptionError(
+            f"{what} {path}: the folder {folder} does not exist; create it first or "
+            "choose a path in an existing folder"
+        )
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise LessonOptionError(
+            f"{what} {path}: cannot write there (permission denied); choose another path"
+        )
 
 
 def _json_default(value: Any) -> Any:
@@ -95,7 +122,14 @@ class LessonRunner:
     ``start_at`` (a step id) replays the steps before it quietly and starts
     there; ``restart`` ignores the saved progress. ``logdir`` turns on
     TensorBoard logging: steps get writers from ``ctx.board`` (needs the
-    ``tensorboard`` extra, checked before any step runs).
+    ``tensorboard`` extra, checked before any step runs). ``menu``: the run was
+    started from ``minigrad learn``'s menu (the closing message then says that
+    Enter goes back to it). ``page``: show long steps a screenful at a time
+    (default: on an interactive terminal, not in auto mode).
+
+    Before anything runs, the lesson's ``preflight`` checks its options and
+    the ``--json`` path is checked, so a bad path fails in a second, not
+    after the training it would have recorded.
     """
 
     def __init__(
@@ -114,12 +148,16 @@ class LessonRunner:
         start_at: str | None = None,
         restart: bool = False,
         logdir: str | Path | None = None,
+        menu: bool = False,
+        page: bool | None = None,
     ) -> None:
         self.lesson = lesson
         self.console = console
         self.config = config if config is not None else lesson.make_config()
         self.auto = auto
-        self.json_path = Path(json_path) if json_path is not None else None
+        self.json_path = Path(json_path).expanduser() if json_path is not None else None
+        if self.json_path is not None:
+            check_output_path(self.json_path)
         self.plot_path = Path(plot_path) if plot_path is not None else None
         if self.plot_path is not None:
             require_matplotlib(self.plot_path)  # fail before any training, not after
@@ -128,6 +166,10 @@ class LessonRunner:
         self.store = store if store is not None else ProgressStore()
         self.start_at = lesson.step_index(start_at) if start_at is not None else None
         self.restart = restart
+        self.menu = menu
+        self.page = (console.is_terminal and not auto) if page is None else page
+        if lesson.preflight is not None:
+            lesson.preflight(self.config)
         self.ctx = LessonContext(
             lesson, self.config, console, seed=self.seed, device=device, auto=auto
         )
@@ -150,15 +192,17 @@ class LessonRunner:
         try:
             while index < len(self.lesson.steps):
                 step = self.lesson.steps[index]
-                self._show_step(index, step)
+                if self._show_step(index, step) == QUIT:
+                    return self._finish("quit", furthest)
                 if step.id not in self.ctx.results:
                     self._run_step(step)
                     furthest = max(furthest, index + 1)
-                self._show_result(step)
+                if self._show_result(index, step) == QUIT:
+                    return self._finish("quit", max(furthest, index + 1))
                 if self.auto:
                     index += 1
                     continue
-                key = self._ask(last=index == len(self.lesson.steps) - 1)
+                key = self._ask(index)
                 if key == "q":
                     return self._finish("quit", furthest)
                 index = max(0, index - 1) if key == "b" else index + 1
@@ -215,9 +259,16 @@ class LessonRunner:
         except EOFError:
             return "q"
 
-    def _ask(self, last: bool) -> str:
-        """Read Enter / b / q (repeating the question for anything else)."""
-        prompt = f"{KEYS_HELP}{' (Enter finishes the lesson)' if last else ''} › "
+    def _status(self, index: int) -> str:
+        """``Step 3/5 · Title``: printed above every prompt, so the step is always named."""
+        return f"Step {index + 1}/{len(self.lesson.steps)} · {self.lesson.steps[index].title}"
+
+    def _ask(self, index: int) -> str:
+        """Read Enter / b / q (``?`` explains them; anything else asks again)."""
+        last = index == len(self.lesson.steps) - 1
+        ending = " (Enter finishes the lesson)" if last else ""
+        self.console.print(Text(f"{self._status(index)} · done{ending}", style="dim"))
+        prompt = f"{KEYS_HELP} › "
         while True:
             try:
                 answer = self._read(prompt)
@@ -225,7 +276,28 @@ class LessonRunner:
                 return "q"
             if answer in ("", "b", "q"):
                 return answer
-            self.console.print(Text(f"Unknown key {answer!r}.", style="yellow"))
+            if answer in ("?", "h"):
+                self._show_help(index)
+                continue
+            shown = answer if answer.isprintable() else "that key"
+            self.console.print(Text(f"Unknown key {shown!r}: press ? for help.", style="yellow"))
+
+    def _show_help(self, index: int) -> None:
+        number = self.lesson.number
+        ids = ", ".join(step.id for step in self.lesson.steps)
+        lines = [
+            "[bold]Enter[/]  go on to the next step",
+            "[bold]b[/]      back to the previous step (shown again, not re-run)",
+            "[bold]q[/]      quit; your place is saved and the next "
+            f"`minigrad lesson {number}` continues there",
+            "[bold]?[/]      this help",
+            "Ctrl-C stops a long run cleanly (your place is saved too).",
+            f"Jump to a step: `minigrad lesson {number} --step ID` (ids: {escape(ids)}).",
+            f"`minigrad lesson {number} --help` lists the lesson's options.",
+        ]
+        self.console.print(
+            Panel(Text.from_markup("\n".join(lines)), title=escape(self._status(index)))
+        )
 
     # --------------------------------------------------------------- showing
     def _show_header(self) -> None:
@@ -244,22 +316,28 @@ class LessonRunner:
             Panel(Group(*parts), title=f"[bold]{escape(lesson.title)}[/]", border_style="blue")
         )
 
-    def _show_step(self, index: int, step: Step) -> None:
+    def _paged(self, index: int, renderables: list[Any]) -> str:
+        return show_paged(self.console, renderables, self._status(index), self._read, self.page)
+
+    def _show_step(self, index: int, step: Step) -> str:
+        """The title, explanation and code of the step, paged on a terminal."""
         total = len(self.lesson.steps)
         self.console.print()
-        self.console.print(Rule(f"[bold]Step {index + 1}/{total} · {escape(step.title)}[/]"))
+        shown: list[Any] = [Rule(f"[bold]Step {index + 1}/{total} · {escape(step.title)}[/]")]
         if step.text:
-            self.console.print(Markdown(step.text))
+            shown.append(Markdown(step.text))
         for name, source in step.sources():
             code = Syntax(source, "python", theme="ansi_dark", word_wrap=True)
-            self.console.print(Panel(code, title=f"code: {name}", title_align="left"))
+            shown.append(Panel(code, title=f"code: {name}", title_align="left"))
+        return self._paged(index, shown)
 
     def _run_step(self, step: Step) -> None:
         began = time.perf_counter()
         self.ctx.results[step.id] = step.run(self.ctx)
         self.timings[step.id] = time.perf_counter() - began
 
-    def _show_result(self, step: Step) -> None:
+    def _show_result(self, index: int, step: Step) -> str:
+        """The step's result (rendered once, shown again on ``b``), hints and exercises."""
         result = self.ctx.results.get(step.id)
         if step.id not in self._shown:
             if step.render is not None:
@@ -271,16 +349,16 @@ class LessonRunner:
             elif not isinstance(shown, (list, tuple)):
                 shown = [shown]
             self._shown[step.id] = list(shown)
-        for renderable in self._shown[step.id]:
-            self.console.print(renderable)
+        shown = list(self._shown[step.id])
         if step.hints:
             hints = Markdown("\n".join(f"- {hint}" for hint in step.hints))
-            self.console.print(Panel(hints, title="Try this", title_align="left", style="dim"))
+            shown.append(Panel(hints, title="Try this", title_align="left", style="dim"))
         if step.exercises:
             label = "Graded exercise" if len(step.exercises) == 1 else "Graded exercises"
-            self.console.print(
+            shown.append(
                 Text(f"{label} for this step: {', '.join(step.exercises)}", style="dim italic")
             )
+        return self._paged(index, shown)
 
     # ------------------------------------------------------------- finishing
     def summary(self, status: str) -> dict[str, Any]:
@@ -339,7 +417,10 @@ class LessonRunner:
     def _show_footer(self, status: str, place: LessonProgress) -> None:
         number = self.lesson.number
         if status == "completed":
-            message = f"Lesson {number} complete. `minigrad learn` shows what comes next."
+            if self.menu:
+                message = f"Lesson {number} complete. Back to the menu: pick what comes next."
+            else:
+                message = f"Lesson {number} complete. `minigrad learn` shows what comes next."
             style = "green"
         elif status == "quit":
             step = self.lesson.steps[place.step_index]

@@ -107,6 +107,7 @@ def build_model(ctx: LessonContext) -> dict[str, Any]:
     loss = model.window_loss(logits, y)
     first_prediction = model.predictions(rnn_outputs)[0].numpy()[0]
     return {
+        "untrained_spread": untrained_losses(ctx, x, y),
         "shapes": [
             ("x (one window)", tuple(x.shape)),
             ("rnn_inputs", f"{len(rnn_inputs)} x {tuple(rnn_inputs[0].shape)}"),
@@ -121,6 +122,19 @@ def build_model(ctx: LessonContext) -> dict[str, Any]:
         "prediction": first_prediction.tolist(),
         "parameters": sum(p.size for p in model.parameters()),
     }
+
+
+def untrained_losses(
+    ctx: LessonContext, x: np.ndarray, y: np.ndarray, count: int = 5
+) -> list[float]:
+    """The first window's loss under ``count`` other random initialisations (the seed's spread)."""
+    cfg = ctx.config
+    losses = []
+    for k in range(count):
+        model = EchoRNN(cfg.state_size, rng=ctx.rng(f"init-spread-{k}"), device=ctx.device)
+        outputs, _ = model.unroll(one_hot_inputs(x, ctx.device), model.zero_state(len(x)))
+        losses.append(model.window_loss(model.logits(outputs), y).item())
+    return losses
 
 
 def measure_truncation(ctx: LessonContext) -> dict[str, Any]:
@@ -187,6 +201,8 @@ def train_one(ctx: LessonContext, num_steps: int, state_size: int, title: str) -
         board.add_parameters(model, len(result.losses))
     ctx.state.models = getattr(ctx.state, "models", {})
     ctx.state.models[(num_steps, state_size)] = model
+    ctx.state.charts = getattr(ctx.state, "charts", {})
+    ctx.state.charts[(num_steps, state_size)] = chart  # drawn live; the renderer shows it
     return result
 
 
@@ -197,7 +213,11 @@ def train_seminar(ctx: LessonContext) -> dict[str, Any]:
     ctx.state.trained = {(cfg.num_steps, cfg.state_size): result}
     run = result.summary(curve_every(cfg, cfg.num_steps))
     ctx.report("seminar", run)
-    return {"run": run, "expected": ctx.state.expected}
+    return {
+        "run": run,
+        "expected": ctx.state.expected,
+        "chart": ctx.state.charts[(cfg.num_steps, cfg.state_size)],
+    }
 
 
 def run_experiments(ctx: LessonContext) -> dict[str, Any]:

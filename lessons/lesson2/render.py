@@ -64,7 +64,36 @@ def render_drivers(result: dict[str, Any], ctx: LessonContext) -> list[Any]:
         )
     same = result["max_abs_diff"]
     verdict = "identical" if same == 0 else f"equal to float32 rounding ({same:.1e})"
-    return [table, Text(f"Largest difference between the two loss curves: {same:.2e}: {verdict}.")]
+    shown: list[Any] = [result["chart"]] if "chart" in result else []
+    shown += [
+        table,
+        Text(f"Largest difference between the two loss curves: {same:.2e}: {verdict}."),
+    ]
+    note = below_first_note(result)
+    if note:
+        shown.append(Text(note, style="yellow"))
+    return shown
+
+
+def below_first_note(result: dict[str, Any]) -> str:
+    """Why a run whose windows cannot reach X_{t-8} may still end below lesson 1's "first" line.
+
+    Empty when the run ends above that line (nothing to explain).
+    """
+    expected = result.get("expected")
+    if not expected:
+        return ""
+    final = result["final_loss"]["dynamic"]
+    if final >= expected["first"]:
+        return ""
+    return (
+        f'The run ends at {final:.4f}, below lesson 1\'s "first" line ({expected["first"]:.3f}), '
+        "though no error in a window of 5 backpropagates to X_{t-8}. The state carried "
+        "from the previous window (detached: values, no graph) still holds traces of older "
+        f"inputs, and with {result.get('state_size', 'its')} units the weights learn to "
+        "read part of X_{t-8} from it, as lesson 1's windows of 2 read part of X_{t-3}. How "
+        "much depends on the seed and the state size: see the lesson text."
+    )
 
 
 def render_lengths(result: dict[str, Any], ctx: LessonContext) -> list[Any]:

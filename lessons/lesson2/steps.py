@@ -112,7 +112,7 @@ def compare_drivers(ctx: LessonContext) -> dict[str, Any]:
         "first_losses": {driver: run.losses[:5] for driver, run in runs.items()},
     }
     ctx.report("static_vs_dynamic", summary)
-    return summary
+    return {**summary, "chart": chart, "expected": expected_losses(), "state_size": cfg.state_size}
 
 
 def padded_batch(ctx: LessonContext) -> dict[str, Any]:

@@ -14,10 +14,11 @@ from minigrad.lessons.charlm.baselines import bigram_heldout, compute_baselines
 from minigrad.lessons.charlm.batches import ptb_iterator
 from minigrad.lessons.charlm.generate import generate, next_char_probs
 from minigrad.lessons.charlm.model import CharLM
+from minigrad.lessons.charlm.prime import DEFAULT_TEMPERATURE
 from minigrad.lessons.charlm.train import Trainer, evaluate
 from minigrad.lessons.charlm.vocab import Vocabulary
 from minigrad.lessons.framework import Lesson, Step, option
-from minigrad.lessons.lesson3 import board, steps
+from minigrad.lessons.lesson3 import board, render, steps
 
 CELLS_HELP = "registered cell: lstm, gru, rnn, peephole_lstm, ... (`minigrad cells` lists them)"
 
@@ -51,9 +52,24 @@ class Lesson3Config:
         "", "checkpoint file (default: in minigrad's state folder)", metavar="PATH"
     )
     resume: bool = option(False, "continue from the checkpoint instead of starting again")
-    prime: str = option(steps.DEFAULT_PRIME, r"text the generator reads first (\n for a newline)")
+    threads: str = option(
+        "auto",
+        "BLAS threads: auto measures the first steps with 1 and with every core, keeps the "
+        "faster and measures again every 500 steps; or a number (MINIGRAD_BLAS_THREADS sets "
+        "it too)",
+        metavar="N|auto",
+    )
+    prime: str = option(
+        "",
+        r"text the generator reads first (default: ROMEO: and a newline, or a newline when the "
+        r"text lacks those characters)",
+        metavar="TEXT",
+    )
+    escapes: bool = option(True, r"read \n, \t, \\ and \xHH in --prime as escapes")
     gen_length: int = option(500, "characters to generate at the end", minimum=0)
-    temperature: float = option(0.8, "sampling temperature (0: greedy)", minimum=0.0)
+    temperature: float = option(
+        DEFAULT_TEMPERATURE, "sampling temperature (0: greedy)", minimum=0.0
+    )
     top_k: int = option(0, "sample among the k most likely characters (0: all)", minimum=0)
 
 
@@ -66,40 +82,41 @@ LESSON = Lesson.build(
     content=Path(__file__).with_name("content.md"),
     config=Lesson3Config,
     steps=[
-        Step("corpus", run=steps.read_corpus, render=steps.render_corpus),
+        Step("corpus", run=steps.read_corpus, render=render.render_corpus),
         Step(
             "vocab",
             run=steps.build_vocab,
             code=[Vocabulary.from_text, Vocabulary.encode],
-            render=steps.render_vocab,
+            render=render.render_vocab,
         ),
         Step(
             "baselines",
             run=steps.split_and_baselines,
             code=[compute_baselines, bigram_heldout],
-            render=steps.render_baselines,
+            render=render.render_baselines,
         ),
         Step(
             "batches",
             run=steps.cut_batches,
             code=[ptb_iterator],
-            render=steps.render_batches,
+            render=render.render_batches,
         ),
-        Step("model", run=steps.build_model, code=[CharLM], render=steps.render_model),
+        Step("model", run=steps.build_model, code=[CharLM], render=render.render_model),
         Step(
             "train",
             run=steps.train_model,
             code=[Trainer.train_step, evaluate],
-            render=steps.render_training,
+            render=render.render_training,
         ),
         Step(
             "generate",
             run=steps.write_text,
             code=[generate, next_char_probs],
-            render=steps.render_text,
+            render=render.render_text,
         ),
         Step("tensorboard", run=board.tensorboard_run, render=board.render_tensorboard),
     ],
     presets=PRESETS,
     default_preset="quick",
+    preflight=steps.preflight,
 )

@@ -54,28 +54,52 @@ def listing(reg: CellRegistry) -> dict[str, list[dict[str, Any]]]:
     return {"cells": cells, "failures": failures}
 
 
-def cells_table(cells: list[dict[str, Any]]) -> Table:
-    """A rich table with one row per cell."""
+#: Below this width the table folds plugin and distribution into the summary column.
+WIDE = 120
+
+
+def _state(cell: dict[str, Any]) -> str:
+    state = cell["state_layout"]
+    return f"({', '.join(state)})" if len(state) > 1 else "".join(state) or "-"
+
+
+def cells_table(cells: list[dict[str, Any]], width: int = WIDE) -> Table:
+    """A rich table with one row per cell, laid out for a console ``width`` columns wide.
+
+    From ``WIDE`` columns up, one column per field. Narrower (a default 80x24
+    terminal), the plugin and its distribution go on a dim line under the
+    summary and kind and state share a column, so no column is too narrow for
+    its words.
+    """
     table = Table(title=f"minigrad cells ({len(cells)})", title_justify="left")
     table.add_column("name", no_wrap=True)
-    table.add_column("plugin", overflow="fold")
-    table.add_column("distribution", overflow="fold")
-    table.add_column("kind", no_wrap=True)
-    table.add_column("state", no_wrap=True)
+    wide = width >= WIDE
+    if wide:
+        table.add_column("plugin", no_wrap=True)
+        table.add_column("distribution", no_wrap=True)
+        table.add_column("kind", no_wrap=True)
+        table.add_column("state", no_wrap=True)
+    else:
+        table.add_column("kind, state", no_wrap=True)
     table.add_column("summary", ratio=1)
     for cell in cells:
         name = Text(cell["name"], style="bold")
         if cell["aliases"]:
             name.append("\n" + "\n".join(cell["aliases"]), style="dim")
-        state = cell["state_layout"]
-        table.add_row(
-            name,
-            Text(cell["plugin"]),
-            Text(f"{cell['distribution']} {cell['version']}".strip()),
-            Text(cell["kind"]),
-            Text(f"({', '.join(state)})" if len(state) > 1 else "".join(state) or "-"),
-            Text(cell["summary"]),
-        )
+        source = f"{cell['distribution']} {cell['version']}".strip()
+        summary = Text(cell["summary"])
+        if wide:
+            table.add_row(
+                name,
+                Text(cell["plugin"]),
+                Text(source),
+                Text(cell["kind"]),
+                Text(_state(cell)),
+                summary,
+            )
+        else:
+            summary.append(f"\n{cell['plugin']} ({source})", style="dim")
+            table.add_row(name, Text(f"{cell['kind']}\n{_state(cell)}"), summary)
     return table
 
 
@@ -98,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(data, indent=2))
         return 0
     console = Console(highlight=False)
-    console.print(cells_table(data["cells"]))
+    console.print(cells_table(data["cells"], console.width))
     if data["failures"]:
         console.print(failures_table(data["failures"]))
         console.print(

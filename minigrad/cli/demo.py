@@ -69,7 +69,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="train a small MLP for a few seconds and watch the loss fall",
-        description=__doc__.splitlines()[0],
+        description="Train a small network in a few seconds and watch the loss fall.",
     )
     parser.add_argument("--data", choices=DATASETS, default="spiral", help="the 2-D data set")
     parser.add_argument("--steps", type=int, default=500, help="Adam steps (default 500)")

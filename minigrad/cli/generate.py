@@ -1,11 +1,13 @@
 """``minigrad generate CKPT``: text from a character-level model saved by lesson 3.
 
-    minigrad generate charlm.npz --prime "ROMEO:" --length 300 --temperature 0.8 --top-k 5 --seed 1
+    minigrad generate charlm.npz --prime "ROMEO:\n" --length 300 --top-k 5 --seed 1
 
 The model reads the priming text, then writes ``--length`` characters one at
 a time, its state carried from each to the next. The priming text is printed
 first (dimmed), then what the model wrote. ``--temperature 0`` always picks
 the most likely character; ``--top-k 0`` (the default) keeps every character.
+The prime, its escapes and the defaults are lesson 3's own
+(``minigrad.lessons.charlm.prime``): one function reads ``--prime`` for both.
 """
 
 from __future__ import annotations
@@ -36,18 +38,15 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
     """Load the checkpoint, generate, print; returns the exit code."""
     from minigrad.lessons.charlm.checkpoint import load_checkpoint
     from minigrad.lessons.charlm.generate import generate
+    from minigrad.lessons.charlm.prime import resolve_prime
 
     console = console or Console(highlight=False)
+    if args.prime == "":
+        raise DataError("--prime must hold at least one character (leave it out for the default)")
     ckpt = load_checkpoint(args.checkpoint)
-    prime = args.prime.encode("utf-8").decode("unicode_escape") if args.escapes else args.prime
-    if not prime:
-        raise DataError("--prime must hold at least one character (the default is a newline)")
-    unknown = ckpt.vocab.unknown(prime)
-    if unknown:  # name the file too: the vocabulary is the checkpoint's
-        try:
-            ckpt.vocab.encode(prime, what="--prime")
-        except DataError as exc:
-            raise DataError(f"{exc} (vocabulary of {args.checkpoint})") from None
+    prime = resolve_prime(
+        args.prime, ckpt.vocab, escapes=args.escapes, source=f"checkpoint {args.checkpoint}"
+    )
     model = ckpt.build_model(device=args.device)
     text = generate(
         model,
@@ -67,19 +66,29 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``minigrad generate``."""
+    from minigrad.lessons.charlm.prime import DEFAULT_TEMPERATURE, ESCAPES_HELP
+
     parser = subparsers.add_parser(
         "generate",
         help="generate text from a character-level model checkpoint (lesson 3)",
-        description=__doc__.split("\n\n")[0],
+        description=(
+            "Generate text from a character-level model saved by lesson 3: the model reads "
+            "the priming text, then writes one character at a time."
+        ),
     )
     parser.add_argument("checkpoint", metavar="CKPT", help="checkpoint written by lesson 3")
     parser.add_argument(
-        "--prime", default="\n", help="text the model reads first (default: newline)"
+        "--prime",
+        default=None,
+        metavar="TEXT",
+        help="text the model reads first (default: ROMEO: and a newline, or a newline when "
+        "the model's vocabulary lacks those characters)",
     )
     parser.add_argument(
         "--escapes",
-        action="store_true",
-        help=r"interpret backslash escapes in --prime (e.g. '\n')",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"read backslash escapes in --prime: {ESCAPES_HELP} (default: on)",
     )
     parser.add_argument(
         "--length", type=_non_negative_int, default=500, help="characters to write (default 500)"
@@ -87,8 +96,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--temperature",
         type=_non_negative_float,
-        default=1.0,
-        help="sampling temperature; 0 = always the most likely character (default 1.0)",
+        default=DEFAULT_TEMPERATURE,
+        help="sampling temperature; 0 = always the most likely character "
+        f"(default {DEFAULT_TEMPERATURE})",
     )
     parser.add_argument(
         "--top-k",

@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from minigrad.cli.terminal import stdin_is_terminal
+from minigrad.cli.terminal import read_key, stdin_is_terminal
 from minigrad.errors import MinigradError
 
 
@@ -26,8 +26,25 @@ def make_console() -> Console:
     return Console()
 
 
-def add_common_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options every lesson accepts."""
+def key_reader(console: Console) -> Any:
+    """``prompt -> key``: one key press on a terminal, a typed line elsewhere.
+
+    The prompt (rich markup) is printed through ``console``; see
+    ``minigrad.cli.terminal.read_key``.
+    """
+
+    def write(text: str) -> None:
+        if text == "\n":
+            console.print()
+        else:
+            console.print(text, end="")
+        console.file.flush()
+
+    return lambda prompt: read_key(prompt, write)
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, step_ids_help: str = "") -> None:
+    """Options every lesson accepts (``step_ids_help``: the help of ``--step``, with the ids)."""
     parser.add_argument(
         "--auto",
         action="store_true",
@@ -43,7 +60,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--restart", action="store_true", default=False, help="ignore the saved place"
     )
-    parser.add_argument("--step", dest="start_at", metavar="ID", help="start at this step id")
+    parser.add_argument(
+        "--step",
+        dest="start_at",
+        metavar="ID",
+        help=step_ids_help or "start at this step id (`minigrad lesson N --help` lists them)",
+    )
     parser.add_argument(
         "--logdir", metavar="DIR", help="write TensorBoard runs here (needs the tensorboard extra)"
     )
@@ -82,7 +104,8 @@ def lesson_parser(number: int) -> tuple[argparse.ArgumentParser, Any]:
         prog=f"minigrad lesson {number}",
         description=lesson.title,
     )
-    add_common_arguments(parser)
+    ids = ", ".join(step.id for step in lesson.steps)
+    add_common_arguments(parser, f"start at this step: {ids}")
     lesson.add_arguments(parser)
     return parser, lesson
 
@@ -119,6 +142,7 @@ def run_lesson(args: argparse.Namespace) -> int:
         start_at=args.start_at,
         restart=args.restart,
         logdir=args.logdir,
+        input_fn=key_reader(console),
     )
     return runner.run().exit_code
 
@@ -175,14 +199,13 @@ def run_learn(args: argparse.Namespace) -> int:
         )
         return 0
     default = suggestion or 1
+    ask = key_reader(console)
     while True:
         try:
-            answer = console.input(
-                f"Lesson number ([bold]Enter[/] = {default}, [bold]q[/] quits) › "
-            ).strip()
+            answer = ask(f"Lesson number ([bold]Enter[/] = {default}, [bold]q[/] quits) › ")
         except (EOFError, KeyboardInterrupt):
             return 0
-        if answer.lower() == "q":
+        if answer == "q":
             return 0
         try:
             number = int(answer) if answer else default
@@ -190,7 +213,8 @@ def run_learn(args: argparse.Namespace) -> int:
         except (ValueError, MinigradError) as exc:
             console.print(Text(f"{exc if isinstance(exc, MinigradError) else 'a number, please'}"))
             continue
-        LessonRunner(lesson, console, config=lesson.make_config(), seed=args.seed).run()
+        config = lesson.make_config()
+        LessonRunner(lesson, console, config=config, seed=args.seed, input_fn=ask, menu=True).run()
         table, suggestion = menu_table()  # the progress has changed
         console.print(table)
         default = suggestion or default

@@ -156,7 +156,7 @@ def test_minigrad_generate_names_unknown_prime_characters_and_the_file(
 ) -> None:
     assert main(["generate", str(checkpoint), "--prime", "ROMEO: ¡Ay!"]) == 2
     err = capsys.readouterr().err
-    assert "contains 1 character(s) outside" in err and "'¡'" in err
+    assert "has 1 character(s) outside the vocabulary of checkpoint" in err and "'¡'" in err
     assert checkpoint.name in err.replace("\n", "")
 
 
@@ -172,3 +172,36 @@ def test_minigrad_generate_on_a_missing_or_foreign_file(tmp_path: Path, capsys) 
 def test_minigrad_generate_rejects_a_negative_temperature(checkpoint: Path, capsys) -> None:
     assert main(["generate", str(checkpoint), "--temperature", "-1"]) == 2
     assert "must be >= 0" in capsys.readouterr().err
+
+
+def test_minigrad_generate_reads_backslash_n_without_being_asked(checkpoint, capsys) -> None:
+    # the old command rejected the backslash unless --escapes was given
+    assert main(["generate", str(checkpoint), "--prime", r"KING:\n", "--length", "5"]) == 0
+    assert capsys.readouterr().out.startswith("KING:\n")
+
+
+def test_minigrad_generate_bad_escape_is_one_clear_line(checkpoint, capsys) -> None:
+    # the old command ended in a UnicodeDecodeError traceback
+    assert main(["generate", str(checkpoint), "--prime", "\\x", "--escapes"]) == 2
+    err = capsys.readouterr().err
+    assert "the escape \\x at position 1" in err and "Traceback" not in err
+
+
+def test_minigrad_generate_and_lesson_3_share_their_defaults(checkpoint, capsys) -> None:
+    from minigrad.cli.main import build_parser
+    from minigrad.lessons.charlm.prime import DEFAULT_PRIME, DEFAULT_TEMPERATURE
+    from minigrad.lessons.lesson3 import LESSON
+
+    args = build_parser().parse_args(["generate", str(checkpoint)])
+    lesson = LESSON.make_config()
+    assert args.temperature == lesson.temperature == DEFAULT_TEMPERATURE
+    assert args.escapes is lesson.escapes is True
+    assert main(["generate", str(checkpoint), "--length", "3"]) == 0
+    assert capsys.readouterr().out.startswith(DEFAULT_PRIME)  # the toy play has ROMEO
+
+
+def test_generate_and_demo_help_have_no_reviewer_markup(capsys) -> None:
+    for command in ("generate", "demo"):
+        assert main([command, "--help"]) == 0
+        out = capsys.readouterr().out
+        assert "``" not in out and f"usage: minigrad {command}" in out

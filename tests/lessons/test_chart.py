@@ -134,10 +134,36 @@ def test_side_by_side_draws_both_charts_on_one_line() -> None:
     left, right = LineChart("left", height=4), LineChart("right", height=4)
     left.add_series("a", [0, 1], [0, 1])
     right.add_series("b", [0, 1], [1, 0])
-    console = Console(record=True, width=100, file=chart_module._Null())
+    console = Console(record=True, width=120, file=chart_module._Null())
     console.print(side_by_side([left, right]))
     first = console.export_text().splitlines()[0]
     assert "left" in first and "right" in first
+
+
+def test_side_by_side_stacks_the_charts_when_each_would_be_narrow() -> None:
+    left, right = LineChart("left", height=4), LineChart("right", height=4)
+    left.add_series("relu rnn, W = 1.5 I", [0, 1], [0, 1])
+    right.add_series("b", [0, 1], [1, 0])
+    console = Console(record=True, width=80, file=chart_module._Null())
+    console.print(side_by_side([left, right]))
+    lines = console.export_text().splitlines()
+    assert lines[0].strip() == "left"
+    assert any(line.strip() == "right" for line in lines)  # below, at the full width
+    assert any("━ relu rnn, W = 1.5 I" in line for line in lines)  # the legend is whole
+
+
+def test_a_long_legend_wraps_between_entries_and_is_never_cut() -> None:
+    chart = LineChart("gradients", height=4, y_label="gradient norm", log_y=True)
+    for name in ("tanh rnn", "relu rnn, W = 1.5 I", "lstm"):
+        chart.add_series(name, [0, 1], [1, 2])
+    for label in ("neither", "first", "both"):
+        chart.add_reference(1.5, label)
+    text = chart.to_text(width=60)
+    legend = text.split("gradient norm (log scale):")[1]
+    for entry in ("━ tanh rnn", "━ relu rnn, W = 1.5 I", "━ lstm", "┄ both 1.5"):
+        assert entry in legend
+    assert "…" not in text
+    assert all(len(line) <= 60 for line in text.splitlines())
 
 
 def test_plot_without_matplotlib_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:

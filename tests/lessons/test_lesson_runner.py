@@ -76,7 +76,7 @@ def make_lesson(calls: list[str], interrupt_at: str | None = None) -> Lesson:
                 bar.advance()
         ctx.state.value = 41
         ctx.report("first_value", ctx.rng("x").integers(0, 1000))
-        return {"epochs": ctx.config.epochs}
+        return {"epochs": ctx.config.epochs, "chart": chart}
 
     def second(ctx):
         calls.append("second")
@@ -90,7 +90,11 @@ def make_lesson(calls: list[str], interrupt_at: str | None = None) -> Lesson:
         ctx.report("answer", ctx.state.value)
         return "the third result"
 
-    steps = [Step("first", first), Step("second", second), Step("third", third)]
+    steps = [
+        Step("first", first, render=lambda result, ctx: result["chart"]),
+        Step("second", second),
+        Step("third", third),
+    ]
     return Lesson.build(9, parse_content(CONTENT), TinyConfig, steps)
 
 
@@ -120,7 +124,7 @@ def recording_console(width: int = 100) -> Console:
 
 
 def step_headers(text: str) -> list[str]:
-    return re.findall(r"Step (\d)/3 · ", text)
+    return re.findall(r"─ Step (\d)/3 · ", text)  # the rule that opens a step
 
 
 # ---------------------------------------------------------------- content
@@ -206,6 +210,7 @@ def test_every_config_field_becomes_a_flag() -> None:
 def test_auto_runs_every_step_once_and_writes_the_summary(tmp_path: Path) -> None:
     calls: list[str] = []
     console = recording_console()
+    (tmp_path / "out").mkdir()
     summary_path = tmp_path / "out" / "summary.json"
     runner = LessonRunner(make_lesson(calls), console, auto=True, json_path=summary_path, seed=3)
     result = runner.run()
@@ -214,7 +219,8 @@ def test_auto_runs_every_step_once_and_writes_the_summary(tmp_path: Path) -> Non
     text = console.export_text()
     assert step_headers(text) == ["1", "2", "3"]
     assert "Text of the second step." in text and "def first(ctx):" in text
-    assert "half 0.500" in text  # the live chart's final state is printed
+    assert text.count("┄ half 0.500") == 1  # the chart is shown once, by the step's renderer
+    assert "training ━" in text  # the bar's final state is printed
     assert "Try this" in text and "a hint with code" in text
     assert "Graded exercise for this step: lesson9.second" in text
     assert "Enter" not in text.split("Step 1/3")[1]  # no prompts in auto mode
@@ -242,8 +248,10 @@ def test_enter_back_and_quit(home: Path) -> None:
     result = LessonRunner(make_lesson(calls), console, input_fn=keys).run()
     assert result.status == "quit" and result.exit_code == 0
     assert calls == ["first", "second", "third"]  # going back shows, it does not re-run
-    assert step_headers(console.export_text()) == ["1", "2", "3", "2", "3"]
-    assert "Enter finishes the lesson" in keys.prompts[-1]
+    text = console.export_text()
+    assert step_headers(text) == ["1", "2", "3", "2", "3"]
+    last_prompt = text.split("Step 3/3")[-1]
+    assert "Enter finishes the lesson" in last_prompt
     saved = ProgressStore(home).get(9)
     assert saved.completed  # every step was reached before quitting
 
@@ -405,11 +413,15 @@ def test_learn_menu_runs_the_chosen_lesson_then_comes_back(
     monkeypatch.setattr(catalog, "load", lambda number: make_lesson(calls))
     # the menu: lesson 1; the lesson: Enter at each of its three steps; the menu again: quit
     keys = Keys("1", "", "", "", "q")
-    monkeypatch.setattr(cli_console, "input", keys)
+    monkeypatch.setattr(learn, "read_key", lambda prompt, write: keys(prompt))
     assert main(["learn"]) == 0
     assert calls == ["first", "second", "third"]
     assert keys.answers == []  # the menu asked again after the lesson, and q ended it
-    assert cli_console.export_text().count("minigrad lessons") == 2
+    text = cli_console.export_text()
+    assert text.count("minigrad lessons") == 2
+    # inside the menu, the closing message does not send the student to `minigrad learn`
+    assert "Lesson 9 complete. Back to the menu" in text
+    assert "`minigrad learn` shows" not in text
 
 
 def test_lesson_cli_errors(cli_console: Console, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,7 +5,11 @@ The task (r2rt, "Recurrent Neural Networks in Tensorflow I")::
     X_t ~ Bernoulli(0.5)
     P(Y_t = 1) = 0.5 + 0.5 * [X_{t-3} = 1] - 0.25 * [X_{t-8} = 1]
 
-For t < 3 (or t < 8) the echo does not exist yet: leave that term out.
+For the first 3 (or 8) targets the echo lies before the series starts. The
+lesson's ``gen_data`` does as r2rt does: Python's ``X[t-3]`` reads from the end
+of the series there, which ``np.roll`` reproduces. Leaving the term out for
+those few targets is fine too: the graded tests accept both, since 11 targets
+in a million do not change any loss.
 
 Batching: the series is cut into ``batch_size`` contiguous rows of
 ``len // batch_size`` values (the tail that does not fill a row is dropped);
