@@ -1,0 +1,306 @@
+"""The grading process's end of the channel: it starts the student's process and asks it things.
+
+One ``Connection`` per grading process (``connection()``). It starts the
+student's process (``minigrad.lessons.grader.worker``) early, so that it
+imports NumPy and minigrad while pytest collects, and sends ``load`` once the
+graded tests are collected. If the student's process ends (``os._exit``, a
+crash, the memory limit), the check that was asking fails with a message
+that says so, and the next check starts a fresh process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+
+import numpy as np
+
+from minigrad.lessons.grader import channel, checks
+from minigrad.lessons.grader.messages import CRASH, IMPORT, MEMORY
+
+#: Threads of the BLAS library in the student's process: one (small arrays, and several
+#: exercises may be graded at once).
+THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the student's process needs: the file, how to show it, the exercise, the limit."""
+
+    file: str
+    display: str
+    exercise: str
+    memory_mb: int | None
+    workspace: str
+
+    @classmethod
+    def from_environment(cls) -> Settings:
+        """The settings the runner put in the grading process's environment."""
+        path = checks._env(checks.ENV_FILE)
+        memory = os.environ.get(checks.ENV_MEMORY, "")
+        return cls(
+            file=path,
+            display=checks.student_display(),
+            exercise=checks.exercise_id(),
+            memory_mb=int(memory) if memory.isdigit() and int(memory) > 0 else None,
+            workspace=checks._env(checks.ENV_WORKSPACE),
+        )
+
+
+def student_environment(workspace: str) -> dict[str, str]:
+    """The student's process's environment: the user's, without the grader's own variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(checks.GRADER_ENV_PREFIXES)}
+    extra = env.get("PYTHONPATH")
+    env["PYTHONPATH"] = workspace + (os.pathsep + extra if extra else "")
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    for name in THREAD_VARIABLES:
+        env[name] = "1"
+    return env
+
+
+def _ended(code: int | None, memory_mb: int | None) -> tuple[str, str]:
+    """``(kind, message)`` for a student's process that ended with ``code``."""
+    if code is None:
+        return CRASH, "your code's process stopped answering"
+    if code >= 0:
+        return CRASH, (
+            f"your code ended the process that runs it (exit code {code}): did it call "
+            "sys.exit() or os._exit()? Return a value instead"
+        )
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    if -code in (signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT) and memory_mb:
+        return MEMORY, (
+            f"your code's process was ended by {name}; the likely cause is the memory limit of "
+            f"{memory_mb} MB (`minigrad grade --memory-limit MB` changes it)"
+        )
+    return CRASH, f"your code's process was ended by {name}"
+
+
+class Connection:
+    """The student's process, started on demand, and the requests sent to it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.process: subprocess.Popen | None = None
+        self.requests: BinaryIO | None = None
+        self.replies: BinaryIO | None = None
+        self.loaded = False
+        self.import_error: str | None = None
+
+    def start(self) -> None:
+        """Start the student's process (it waits for ``load`` before running any student code)."""
+        if self.process is not None:
+            return
+        s = self.settings
+        request_read, request_write = os.pipe()
+        reply_read, reply_write = os.pipe()
+        command = [sys.executable, "-m", "minigrad.lessons.grader.worker"]
+        command += ["--requests", str(request_read), "--replies", str(reply_write)]
+        command += ["--file", s.file, "--display", s.display, "--exercise", s.exercise]
+        command += ["--memory-mb", str(s.memory_mb or 0)]
+        try:
+            self.process = subprocess.Popen(
+                command,
+                cwd=s.workspace,
+                env=student_environment(s.workspace),
+                stdin=subprocess.DEVNULL,
+                pass_fds=(request_read, reply_write),
+            )
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        self.requests = open(request_write, "wb")  # noqa: SIM115 - closed in stop()
+        self.replies = open(reply_read, "rb")  # noqa: SIM115
+
+    def load(self) -> None:
+        """Load the student's file; ``StudentImportError`` if it does not load."""
+        if self.import_error is not None:
+            raise checks.StudentImportError(self.import_error)
+        if self.loaded:
+            return
+        try:
+            self._exchange({"op": "load"}, [])
+        except checks.StudentError as exc:
+            self.import_error = exc.text if exc.kind in (IMPORT, MEMORY) else _load_crash(exc)
+            raise checks.StudentImportError(self.import_error) from None
+        self.loaded = True
+
+    def request(self, header: dict[str, Any], arrays: list[np.ndarray]) -> Any:
+        """Send one request (loading the student's file first); the decoded answer."""
+        self.load()
+        return self._exchange(header, arrays)
+
+    def _exchange(self, header: dict[str, Any], arrays: list[np.ndarray]) -> Any:
+        self.start()
+        assert self.requests is not None and self.replies is not None
+        try:
+            channel.write_frame(self.requests, header, arrays)
+            reply, out = channel.read_frame(self.replies)
+            value = self._decode(reply, out)
+        except (channel.ChannelClosed, BrokenPipeError, OSError):
+            kind, text = _ended(self._exit_code(), self.settings.memory_mb)
+            self.stop()
+            raise checks.StudentError(kind, "ProcessEnded", text) from None
+        except channel.ProtocolError as exc:
+            self.stop()
+            raise checks.StudentError(
+                CRASH, "ProtocolError", f"the answer of your code's process cannot be read: {exc}"
+            ) from None
+        return value
+
+    @staticmethod
+    def _decode(reply: Any, arrays: list[np.ndarray]) -> Any:
+        if not isinstance(reply, dict) or not isinstance(reply.get("ok"), bool):
+            raise channel.ProtocolError("an answer without a status")
+        if reply["ok"]:
+            return channel.decode(reply.get("value"), arrays)
+        error = reply.get("error")
+        if not isinstance(error, dict):
+            raise channel.ProtocolError("an error without a description")
+        raise checks.StudentError(
+            str(error.get("kind"))[:20],
+            str(error.get("type"))[:80],
+            str(error.get("text", ""))[:2000],
+            str(error.get("message", ""))[:2000],
+        )
+
+    def _exit_code(self) -> int | None:
+        if self.process is None:
+            return None
+        try:
+            return self.process.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self) -> None:
+        """End the student's process (the next request starts a fresh one)."""
+        for stream in (self.requests, self.replies):
+            if stream is not None:
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+        self.requests = self.replies = None
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.kill()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                pass
+        self.process = None
+        self.loaded = False
+
+
+def _load_crash(exc: checks.StudentError) -> str:
+    return f"your file {checks.student_display()} did not load: {exc.text}"
+
+
+_CONNECTION: Connection | None = None
+
+
+def connection() -> Connection:
+    """The grading process's connection to the student's process (made on first use)."""
+    global _CONNECTION
+    if _CONNECTION is None:
+        _CONNECTION = Connection(Settings.from_environment())
+    return _CONNECTION
+
+
+def close() -> None:
+    """End the student's process, if one was started."""
+    global _CONNECTION
+    if _CONNECTION is not None:
+        _CONNECTION.stop()
+        _CONNECTION = None
+
+
+def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict, dict, list]:
+    encoder = channel.Encoder()
+    tree_args = encoder.encode(tuple(args))
+    tree_kwargs = encoder.encode(dict(kwargs))
+    return tree_args, tree_kwargs, encoder.arrays
+
+
+class Remote:
+    """A name of the student's file, called in the student's process (see ``checks``)."""
+
+    def __init__(self, target: str | None) -> None:
+        self._target = target
+
+    def __getattr__(self, attr: str) -> Remote:
+        if attr.startswith("_"):
+            raise AttributeError(attr)
+        return Remote(f"{self._target}.{attr}" if self._target else attr)
+
+    def __repr__(self) -> str:
+        return f"<the student's {self._target or 'module'}>"
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call it with ``args`` and ``kwargs``; what it returned."""
+        tree_args, tree_kwargs, arrays = _arguments(args, kwargs)
+        header = {"op": "call", "target": self._target, "args": tree_args, "kwargs": tree_kwargs}
+        return connection().request(header, arrays)
+
+    def with_grads(
+        self,
+        *args: Any,
+        upstream: Any = None,
+        errstate: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> tuple[Any, list[np.ndarray | None]]:
+        """Call it, then backward from ``sum(output_i * upstream_i)`` over its Tensor outputs.
+
+        Returns ``(value, grads)``: ``grads`` holds the gradient of each Tensor
+        argument made with ``requires_grad=True``, in order (None where none
+        arrived). ``upstream`` is one array per output Tensor (a list), or
+        None for ones; ``errstate`` is NumPy's ``np.errstate`` around the call.
+        """
+        encoder = channel.Encoder()
+        header = {
+            "op": "call",
+            "target": self._target,
+            "args": encoder.encode(tuple(args)),
+            "kwargs": encoder.encode(dict(kwargs)),
+            "upstream": encoder.encode(upstream),
+            "grads": True,
+            "errstate": dict(errstate or {}),
+        }
+        value = connection().request(header, encoder.arrays)
+        if not (isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], list)):
+            raise checks.StudentError(CRASH, "ProtocolError", "an answer of the wrong form")
+        return value
+
+    def describe(self) -> dict[str, Any]:
+        """What the name is: ``exists``, ``kind``, ``type``, ``function_class``, ``cell_class``."""
+        facts = connection().request({"op": "describe", "target": self._target}, [])
+        return facts if isinstance(facts, dict) else {"exists": False}
+
+
+class RemoteProbe:
+    """A probe function of a graded test file, run in the student's process when called."""
+
+    def __init__(self, function: Any) -> None:
+        self.function = function
+        self.__name__ = function.__name__
+        self.__doc__ = function.__doc__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run the probe in the student's process; what it returned."""
+        tree_args, tree_kwargs, arrays = _arguments(args, kwargs)
+        header = {
+            "op": "probe",
+            "module": self.function.__module__,
+            "file": self.function.__code__.co_filename,
+            "name": self.function.__name__,
+            "args": tree_args,
+            "kwargs": tree_kwargs,
+        }
+        return connection().request(header, arrays)
