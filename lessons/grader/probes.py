@@ -1,4 +1,4 @@
-"""Probes for exercises whose answer is a cell plugin: a fixed protocol, run in the student's process.
+"""Probes for exercises whose answer is a cell plugin: a fixed protocol, in the student's process.
 
 A cell plugin is a class and a hook, not a function with array arguments, so
 the graded tests cannot call it directly. These probes do the class-shaped

@@ -22,6 +22,7 @@ is signed (``events``): a forged, missing or replayed line makes the run
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import os
 import random
@@ -65,8 +66,6 @@ class GradingCancelled(Exception):
 
 def require_pytest() -> None:
     """Raise ``GraderUnavailableError`` unless pytest can be imported, or pipes cannot be passed."""
-    import importlib.util
-
     if importlib.util.find_spec("pytest") is None:
         raise GraderUnavailableError(
             "grading runs the graded tests with pytest, which minigrad installs with itself; "

@@ -63,7 +63,8 @@ def test_unknown_character() -> None:
     except StudentError as exc:
         if exc.type == "KeyError":
             raise AssertionError(
-                "encode raised KeyError for an unknown character; raise ValueError naming it instead"
+                "encode raised KeyError for an unknown character; raise ValueError naming it "
+                "instead"
             ) from None
         if exc.type != "ValueError":
             raise
