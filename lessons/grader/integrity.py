@@ -29,7 +29,7 @@ import argparse
 import hashlib
 import sys
 from functools import cache
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from minigrad.lessons.grader.errors import ExerciseError
 
@@ -45,8 +45,9 @@ class BrokenInstallError(ExerciseError):
     """A file that decides grades differs from the one the package was built with."""
 
 
-def checked_files(root: Path = LESSONS) -> list[str]:
+def checked_files(root: Path | None = None) -> list[str]:
     """The files under ``root`` that decide grades, as sorted POSIX paths relative to it."""
+    root = root or LESSONS
     found = set(CHECKED_FILES)
     for folder in CHECKED_FOLDERS:
         for path in (root / folder).rglob("*.py"):
@@ -60,8 +61,9 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def compute(root: Path = LESSONS) -> dict[str, str]:
+def compute(root: Path | None = None) -> dict[str, str]:
     """``{relative path: sha256}`` of every checked file under ``root``."""
+    root = root or LESSONS
     return {rel: digest((root / rel).read_bytes()) for rel in checked_files(root)}
 
 
@@ -105,8 +107,9 @@ def _broken(problems: list[str]) -> str:
     )
 
 
-def problems(root: Path = LESSONS) -> list[str]:
+def problems(root: Path | None = None) -> list[str]:
     """What differs from the recorded sums: changed, missing and unexpected files."""
+    root = root or LESSONS
     recorded = _recorded(root)
     found = []
     for rel in sorted(set(recorded) | set(checked_files(root))):
@@ -123,16 +126,20 @@ def problems(root: Path = LESSONS) -> list[str]:
     return found
 
 
-def verify(root: Path = LESSONS) -> None:
+def verify(root: Path | None = None) -> None:
     """Raise ``BrokenInstallError`` (naming the files) unless every checked file is intact."""
     found = problems(root)
     if found:
         raise BrokenInstallError(_broken(found))
 
 
-def read_verified(path: Path, root: Path = LESSONS) -> bytes:
+def read_verified(path: Path, root: Path | None = None) -> bytes:
     """The bytes of the checked file ``path``, after comparing them with the recorded sum."""
-    rel = PurePosixPath(Path(path).resolve().relative_to(root).as_posix()).as_posix()
+    root = (root or LESSONS).resolve()
+    try:
+        rel = Path(path).resolve().relative_to(root).as_posix()
+    except ValueError:
+        raise BrokenInstallError(_broken([f"{path} is not one of the grader's files"])) from None
     data = Path(path).read_bytes()
     expected = _recorded(root).get(rel)
     if expected is None or digest(data) != expected:

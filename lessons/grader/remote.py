@@ -11,6 +11,7 @@ that says so, and the next check starts a fresh process.
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -117,7 +118,8 @@ class Connection:
             os.close(request_read)
             os.close(reply_write)
         self.requests = open(request_write, "wb")  # noqa: SIM115 - closed in stop()
-        self.replies = open(reply_read, "rb")  # noqa: SIM115
+        # Unbuffered: select() then tells the truth about what is left to read.
+        self.replies = open(reply_read, "rb", buffering=0)  # noqa: SIM115
 
     def load(self) -> None:
         """Load the student's file; ``StudentImportError`` if it does not load."""
@@ -142,6 +144,7 @@ class Connection:
         assert self.requests is not None and self.replies is not None
         try:
             channel.write_frame(self.requests, header, arrays)
+            self._wait_for_reply()
             reply, out = channel.read_frame(self.replies)
             value = self._decode(reply, out)
         except (channel.ChannelClosed, BrokenPipeError, OSError):
@@ -154,6 +157,20 @@ class Connection:
                 CRASH, "ProtocolError", f"the answer of your code's process cannot be read: {exc}"
             ) from None
         return value
+
+    def _wait_for_reply(self) -> None:
+        """Block until the answer starts, or raise ``ChannelClosed`` once the process ended.
+
+        A child of the student's code may hold the pipe open after the process
+        itself ended: the end of the pipe would never come, so its exit is watched.
+        """
+        assert self.replies is not None and self.process is not None
+        while True:
+            ready, _, _ = select.select([self.replies], [], [], 0.2)
+            if ready:
+                return
+            if self.process.poll() is not None:
+                raise channel.ChannelClosed("the student's process ended")
 
     @staticmethod
     def _decode(reply: Any, arrays: list[np.ndarray]) -> Any:

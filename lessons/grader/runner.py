@@ -265,8 +265,10 @@ def _wait(
     return False
 
 
-def _tail(text: str, lines: int = 15) -> str:
-    return "\n".join(text.strip().splitlines()[-lines:])
+def _tail(text: str, lines: int = 15, chars: int = 4000) -> str:
+    """The last ``lines`` lines of ``text``, and at most its last ``chars`` characters."""
+    tail = "\n".join(text.strip().splitlines()[-lines:])
+    return tail if len(tail) <= chars else "…" + tail[-chars:]
 
 
 def _limit(timeout: float) -> str:
@@ -287,7 +289,9 @@ def interpret(exercise: Exercise, run: Run, timeout: float, display: str) -> Exe
         CheckOutcome(r["name"], r["description"], r["status"], r.get("message"), r.get("kind"))
         for r in results.values()
     ]
-    result = ExerciseResult(exercise, ERROR, checks=checks_, output=_tail(run.output, 40))
+    result = ExerciseResult(
+        exercise, ERROR, checks=checks_, output=_tail(run.output, 40, chars=20_000)
+    )
     if run.tampered:
         result.message = (
             "the grading report was tampered with (it holds lines the grader did not write, or "
