@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from rich import box
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.padding import Padding
 from rich.panel import Panel
@@ -33,9 +34,7 @@ def status_text(status: str) -> Text:
 
 #: Below this many columns, tables drop their widest column (titles, messages) to their own lines.
 WIDE = 110
-ALL_OR_NOTHING = (
-    "An exercise earns its points when every one of its checks passes (all or nothing)."
-)
+ALL_OR_NOTHING = "Points are all or nothing: every check of an exercise must pass."
 
 
 def _checks_label(result: ExerciseResult) -> str:
@@ -49,8 +48,6 @@ def results_table(results: list[ExerciseResult], title: str = "Grades") -> Table
         title_style="bold",
         show_lines=False,
         expand=False,
-        caption=ALL_OR_NOTHING,
-        caption_style="dim",
     )
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("exercise", no_wrap=True)
@@ -100,6 +97,7 @@ class Grades:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if options.max_width >= WIDE:
             yield results_table(self.results, self.title)
+            yield Text(ALL_OR_NOTHING, style="dim")
         else:
             yield results_lines(self.results, self.title)
 
@@ -107,16 +105,18 @@ class Grades:
 def progress_table(manifest: Manifest, progress: Progress, wide: bool = True) -> Table:
     """Every exercise in order, with its last grade (``minigrad exercises list``).
 
-    ``wide=False`` leaves the titles out (one line per exercise: the list fits 24 lines).
+    ``wide=False`` (an 80-column terminal) leaves out the titles and the
+    borders: one line per exercise, and the whole list fits 24 rows.
     """
+    example = manifest.exercises[0] if manifest.exercises else None
+    where = f"exercise {example.id} is the file {example.file}; " if example is not None else ""
     table = Table(
-        title="minigrad exercises",
+        title="minigrad exercises" if wide else None,
         title_style="bold",
-        caption=(
-            "exercise lesson1.gen_batch is the file lesson1/gen_batch.py of the workspace; "
-            "points are all or nothing"
-        ),
+        caption=(where if wide else "") + "points are all or nothing",
         caption_style="dim",
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,
+        show_edge=wide,
     )
     table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("exercise", no_wrap=not wide)
