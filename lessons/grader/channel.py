@@ -92,8 +92,10 @@ def read_frame(stream: BinaryIO) -> tuple[Any, list[np.ndarray]]:
     if len(head) < _HEAD.size:
         head += _read_exactly(stream, _HEAD.size - len(head))
     magic, text_size, count = _HEAD.unpack(head)
-    if magic != MAGIC or count > MAX_ARRAYS or text_size > MAX_FRAME:
+    if magic != MAGIC:
         raise ProtocolError("not a message of the grader's format")
+    if count > MAX_ARRAYS or text_size > MAX_FRAME:
+        raise ProtocolError(f"a message larger than {MAX_FRAME // 2**20} MB")
     sizes = [_LEN.unpack(_read_exactly(stream, _LEN.size))[0] for _ in range(count)]
     if text_size + sum(sizes) > MAX_FRAME:
         raise ProtocolError(f"a message larger than {MAX_FRAME // 2**20} MB")
