@@ -46,13 +46,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "exercise(id): the graded exercise a test belongs to (one marker per task)"
     )
+    if os.environ.get(checks.ENV_FILE):
+        processes.become_subreaper()
+        # Forked now, before this process reads its key or loads any test: see ``spawn``.
+        remote.connection().start(fork=True)
     global LOG
     LOG = EventWriter.open(
         config.getoption("minigrad_report_fd", None), config.getoption("minigrad_key_fd", None)
     )
-    if os.environ.get(checks.ENV_FILE):
-        processes.become_subreaper()
-        remote.connection().start()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

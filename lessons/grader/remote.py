@@ -1,66 +1,24 @@
 """The grading process's end of the channel: it starts the student's process and asks it things.
 
 One ``Connection`` per grading process (``connection()``). It starts the
-student's process (``minigrad.lessons.grader.worker``) early, so that it
-imports NumPy and minigrad while pytest collects, and sends ``load`` once the
-graded tests are collected. If the student's process ends (``os._exit``, a
-crash, the memory limit), the check that was asking fails with a message
-that says so, and the next check starts a fresh process.
+student's process (``minigrad.lessons.grader.worker``; ``spawn`` says how)
+at the very start, and sends ``load`` once the graded tests are collected. If
+the student's process ends (``os._exit``, a crash, the memory limit), the
+check that was asking fails with a message that says so, and the next check
+starts a fresh process.
 """
 
 from __future__ import annotations
 
-import os
 import select
 import signal
 import subprocess
-import sys
-from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 import numpy as np
 
-from minigrad.lessons.grader import channel, checks
+from minigrad.lessons.grader import channel, checks, spawn
 from minigrad.lessons.grader.messages import CRASH, IMPORT, MEMORY
-
-#: Threads of the BLAS library in the student's process: one (small arrays, and several
-#: exercises may be graded at once).
-THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the student's process needs: the file, how to show it, the exercise, the limit."""
-
-    file: str
-    display: str
-    exercise: str
-    memory_mb: int | None
-    workspace: str
-
-    @classmethod
-    def from_environment(cls) -> Settings:
-        """The settings the runner put in the grading process's environment."""
-        path = checks._env(checks.ENV_FILE)
-        memory = os.environ.get(checks.ENV_MEMORY, "")
-        return cls(
-            file=path,
-            display=checks.student_display(),
-            exercise=checks.exercise_id(),
-            memory_mb=int(memory) if memory.isdigit() and int(memory) > 0 else None,
-            workspace=checks._env(checks.ENV_WORKSPACE),
-        )
-
-
-def student_environment(workspace: str) -> dict[str, str]:
-    """The student's process's environment: the user's, without the grader's own variables."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(checks.GRADER_ENV_PREFIXES)}
-    extra = env.get("PYTHONPATH")
-    env["PYTHONPATH"] = workspace + (os.pathsep + extra if extra else "")
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    for name in THREAD_VARIABLES:
-        env[name] = "1"
-    return env
 
 
 def _ended(code: int | None, memory_mb: int | None) -> tuple[str, str]:
@@ -87,39 +45,28 @@ def _ended(code: int | None, memory_mb: int | None) -> tuple[str, str]:
 class Connection:
     """The student's process, started on demand, and the requests sent to it."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: spawn.Settings) -> None:
         self.settings = settings
-        self.process: subprocess.Popen | None = None
+        self.process: Any = None
         self.requests: BinaryIO | None = None
         self.replies: BinaryIO | None = None
         self.loaded = False
         self.import_error: str | None = None
 
-    def start(self) -> None:
-        """Start the student's process (it waits for ``load`` before running any student code)."""
+    def start(self, fork: bool = False) -> None:
+        """Start the student's process (it waits for ``load`` before running any student code).
+
+        ``fork``: fork it from this process, which must not hold anything the
+        student's process may not see yet (``spawn`` explains; only at the start).
+        """
         if self.process is not None:
             return
-        s = self.settings
-        request_read, request_write = os.pipe()
-        reply_read, reply_write = os.pipe()
-        command = [sys.executable, "-m", "minigrad.lessons.grader.worker"]
-        command += ["--requests", str(request_read), "--replies", str(reply_write)]
-        command += ["--file", s.file, "--display", s.display, "--exercise", s.exercise]
-        command += ["--memory-mb", str(s.memory_mb or 0)]
-        try:
-            self.process = subprocess.Popen(
-                command,
-                cwd=s.workspace,
-                env=student_environment(s.workspace),
-                stdin=subprocess.DEVNULL,
-                pass_fds=(request_read, reply_write),
-            )
-        finally:
-            os.close(request_read)
-            os.close(reply_write)
-        self.requests = open(request_write, "wb")  # noqa: SIM115 - closed in stop()
+        self.process, request_fd, reply_fd = spawn.start(
+            self.settings, fork=fork and spawn.can_fork()
+        )
+        self.requests = open(request_fd, "wb")  # noqa: SIM115 - closed in stop()
         # Unbuffered: select() then tells the truth about what is left to read.
-        self.replies = open(reply_read, "rb", buffering=0)  # noqa: SIM115
+        self.replies = open(reply_fd, "rb", buffering=0)  # noqa: SIM115
 
     def load(self) -> None:
         """Load the student's file; ``StudentImportError`` if it does not load."""
@@ -227,7 +174,7 @@ def connection() -> Connection:
     """The grading process's connection to the student's process (made on first use)."""
     global _CONNECTION
     if _CONNECTION is None:
-        _CONNECTION = Connection(Settings.from_environment())
+        _CONNECTION = Connection(spawn.Settings.from_environment())
     return _CONNECTION
 
 

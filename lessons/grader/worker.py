@@ -238,12 +238,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exercise", required=True)
     parser.add_argument("--memory-mb", type=int, default=0)
     args = parser.parse_args(argv)
-    processes.apply_student_limits(args.memory_mb or None)
     import minigrad  # noqa: F401 - loaded before the student's file is, while pytest collects
 
-    requests = open(args.requests, "rb")  # noqa: SIM115 - the process owns it
-    replies = open(args.replies, "wb")  # noqa: SIM115
-    server = Server(args.file, args.display, args.exercise, args.memory_mb or None)
+    return serve(
+        args.requests, args.replies, args.file, args.display, args.exercise, args.memory_mb or None
+    )
+
+
+def serve(
+    requests_fd: int,
+    replies_fd: int,
+    path: str,
+    display: str,
+    exercise: str,
+    memory_mb: int | None,
+) -> int:
+    """Limit this process, then answer the requests on ``requests_fd`` until they end."""
+    processes.apply_student_limits(memory_mb)
+    requests = open(requests_fd, "rb")  # noqa: SIM115 - the process owns it
+    replies = open(replies_fd, "wb")  # noqa: SIM115
+    server = Server(path, display, exercise, memory_mb)
     with contextlib.suppress(BrokenPipeError):
         return server.serve(requests, replies)
     return 0

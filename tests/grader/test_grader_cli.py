@@ -18,17 +18,6 @@ MANIFEST = load_manifest()
 GRU = MANIFEST.get("cells.gru")
 
 
-@pytest.fixture
-def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Console:
-    """A recording console, a fresh state folder, and the current folder in tmp_path."""
-    recording = Console(record=True, width=120, force_terminal=False)
-    monkeypatch.setattr(cli, "make_console", lambda: recording)
-    monkeypatch.setenv("MINIGRAD_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MINIGRAD_EXERCISES", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return recording
-
-
 def output(console: Console) -> str:
     return console.export_text()
 

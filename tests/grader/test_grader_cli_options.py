@@ -27,13 +27,8 @@ GRU = MANIFEST.get("cells.gru")
 
 
 @pytest.fixture
-def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def ws(console: Console, tmp_path: Path) -> Path:
     """A workspace whose cells.gru is the reference solution; the current folder is tmp_path."""
-    recording = Console(record=True, width=120, force_terminal=False)
-    monkeypatch.setattr(cli, "make_console", lambda: recording)
-    monkeypatch.setenv("MINIGRAD_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MINIGRAD_EXERCISES", raising=False)
-    monkeypatch.chdir(tmp_path)
     assert main(["exercises", "init", "ws"]) == 0
     shutil.copy(GRU.solution_path, tmp_path / "ws" / GRU.file)
     return tmp_path / "ws"

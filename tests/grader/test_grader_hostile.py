@@ -112,9 +112,18 @@ FORGERIES: dict[str, tuple[str, bool]] = {
     ),
     "answer the channel directly": (
         """
-        import sys, struct
+        import fcntl, os, struct
         from minigrad.lessons.grader import channel
-        replies = open(int(sys.argv[sys.argv.index("--replies") + 1]), "wb")
+        def answers():  # the pipe this process answers on: written to, neither stdout nor stderr
+            for fd in map(int, os.listdir("/proc/self/fd")):
+                try:
+                    mode = fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE
+                    kind = os.readlink(f"/proc/self/fd/{fd}")
+                except OSError:
+                    continue
+                if fd > 2 and mode == os.O_WRONLY and kind.startswith("pipe:"):
+                    return fd
+        replies = open(answers(), "wb")
         for _ in range(50):
             channel.write_frame(replies, {"ok": True, "value": 0.454454}, [])
         replies.write(struct.pack("<4sII", b"MGW1", 10**9, 0))
@@ -180,11 +189,10 @@ def expected_cross_entropy(knows_first, knows_second, base=0.5, first=0.5, secon
 """
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    monkeypatch.setenv("MINIGRAD_HOME", str(tmp_path / "home"))
+@pytest.fixture(autouse=True)
+def old_reference_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variable the old grader set for its checks, now only in the runner's environment."""
     monkeypatch.setenv("MINIGRAD_REFERENCE_FILE", str(EXPECTED.solution_path))
-    return Workspace.init(tmp_path / "ws", MANIFEST).workspace
 
 
 def grade_with(workspace: Workspace, forgery: str, answer: str, exercise=EXPECTED, **options):

@@ -18,20 +18,12 @@ import textwrap
 import time
 from pathlib import Path
 
-import pytest
-
 from minigrad.lessons.grader.manifest import load_manifest
 from minigrad.lessons.grader.runner import grade_exercise
 from minigrad.lessons.grader.workspace import Workspace
 
 MANIFEST = load_manifest()
 GRU = MANIFEST.get("cells.gru")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    monkeypatch.setenv("MINIGRAD_HOME", str(tmp_path / "home"))
-    return Workspace.init(tmp_path / "ws", MANIFEST).workspace
 
 
 def stub_with(workspace: Workspace, top: str) -> None:

@@ -22,12 +22,6 @@ MANIFEST = load_manifest()
 GRU = MANIFEST.get("cells.gru")
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    monkeypatch.setenv("MINIGRAD_HOME", str(tmp_path / "home"))
-    return Workspace.init(tmp_path / "ws", MANIFEST).workspace
-
-
 def write(workspace: Workspace, text: str, exercise=GRU) -> None:
     workspace.path_of(exercise).write_text(text)
 

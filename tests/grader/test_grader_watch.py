@@ -8,7 +8,6 @@ import queue
 import shutil
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
 from minigrad.lessons.grader.manifest import load_manifest
@@ -20,13 +19,6 @@ from minigrad.lessons.grader.workspace import Workspace
 MANIFEST = load_manifest()
 FIRST = MANIFEST.exercises[0]
 GRU = MANIFEST.get("cells.gru")
-
-
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    monkeypatch.setenv("MINIGRAD_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MINIGRAD_EXERCISES", raising=False)
-    return Workspace.init(tmp_path / "ws", MANIFEST).workspace
 
 
 class FakeGrader:
