@@ -350,7 +350,11 @@ class Decoder:
         value = tree.get("v")
         if dtype.kind == "c" and isinstance(value, list) and len(value) == 2:
             value = complex(*(float(part) for part in value))
-        if dtype.kind not in ARRAY_KINDS or not isinstance(value, (bool, int, float, str, complex)):
+        if (
+            dtype.kind not in ARRAY_KINDS
+            or dtype.itemsize > 1 << 16
+            or not isinstance(value, (bool, int, float, str, complex))
+        ):
             raise ProtocolError(f"a scalar of dtype {dtype}")
         try:
             return np.array(value, dtype=dtype)[()]
@@ -359,5 +363,10 @@ class Decoder:
 
 
 def decode(tree: Any, arrays: list[np.ndarray], **kinds: Any) -> Any:
-    """The value of ``(tree, arrays)`` (see ``Decoder``)."""
-    return Decoder(arrays, **kinds).decode(tree)
+    """The value of ``(tree, arrays)`` (see ``Decoder``); anything malformed is a ProtocolError."""
+    try:
+        return Decoder(arrays, **kinds).decode(tree)
+    except ProtocolError:
+        raise
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        raise ProtocolError(f"a malformed value ({type(exc).__name__})") from None

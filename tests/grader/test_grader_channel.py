@@ -129,117 +129,27 @@ def test_frames_that_lie_or_are_too_big() -> None:
         channel.read_frame(io.BytesIO(head.pack(b"MGW1", len(deep), 0) + deep.encode()))
 
 
-@pytest.mark.parametrize(
-    "tree",
-    [
-        {"$": "array", "i": 3},
-        {"$": "dict", "v": [[[1, 2], 3]]},
-        {"$": "scalar", "dtype": "O", "v": 1},
-        {"$": "scalar", "dtype": "<f8", "v": [1, 2, 3]},
-        {"$": "tuple"},
-        {"$": "nope"},
-        [
-            [
-                [
-                    [
-                        [
-                            [
-                                [
-                                    [
-                                        [
-                                            [
-                                                [
-                                                    [
-                                                        [
-                                                            [
-                                                                [
-                                                                    [
-                                                                        [
-                                                                            [
-                                                                                [
-                                                                                    [
-                                                                                        [
-                                                                                            [
-                                                                                                [
-                                                                                                    [
-                                                                                                        [
-                                                                                                            [
-                                                                                                                [
-                                                                                                                    [
-                                                                                                                        [
-                                                                                                                            [
-                                                                                                                                [
-                                                                                                                                    [
-                                                                                                                                        [
-                                                                                                                                            [
-                                                                                                                                                [
-                                                                                                                                                    [
-                                                                                                                                                        [
-                                                                                                                                                            [
-                                                                                                                                                                [
-                                                                                                                                                                    [
-                                                                                                                                                                        [
-                                                                                                                                                                            [
-                                                                                                                                                                                [
-                                                                                                                                                                                    [
-                                                                                                                                                                                        [
-                                                                                                                                                                                            []
-                                                                                                                                                                                        ]
-                                                                                                                                                                                    ]
-                                                                                                                                                                                ]
-                                                                                                                                                                            ]
-                                                                                                                                                                        ]
-                                                                                                                                                                    ]
-                                                                                                                                                                ]
-                                                                                                                                                            ]
-                                                                                                                                                        ]
-                                                                                                                                                    ]
-                                                                                                                                                ]
-                                                                                                                                            ]
-                                                                                                                                        ]
-                                                                                                                                    ]
-                                                                                                                                ]
-                                                                                                                            ]
-                                                                                                                        ]
-                                                                                                                    ]
-                                                                                                                ]
-                                                                                                            ]
-                                                                                                        ]
-                                                                                                    ]
-                                                                                                ]
-                                                                                            ]
-                                                                                        ]
-                                                                                    ]
-                                                                                ]
-                                                                            ]
-                                                                        ]
-                                                                    ]
-                                                                ]
-                                                            ]
-                                                        ]
-                                                    ]
-                                                ]
-                                            ]
-                                        ]
-                                    ]
-                                ]
-                            ]
-                        ]
-                    ]
-                ]
-            ]
-        ],
-    ],
-    ids=[
-        "missing array",
-        "unhashable key",
-        "object scalar",
-        "list scalar",
-        "no items",
-        "tag",
-        "deep",
-    ],
-)
+def nested(depth: int) -> list:
+    tree: list = []
+    for _ in range(depth):
+        tree = [tree]
+    return tree
+
+
+MALFORMED = {
+    "missing array": {"$": "array", "i": 3},
+    "unhashable key": {"$": "dict", "v": [[[1, 2], 3]]},
+    "object scalar": {"$": "scalar", "dtype": "O", "v": 1},
+    "list scalar": {"$": "scalar", "dtype": "<f8", "v": [1, 2, 3]},
+    "huge string scalar": {"$": "scalar", "dtype": "<U2000000000", "v": "x"},
+    "complex of strings": {"$": "scalar", "dtype": "<c16", "v": ["a", "b"]},
+    "no items": {"$": "tuple"},
+    "unknown tag": {"$": "nope"},
+    "too deep": nested(50),
+}
+
+
+@pytest.mark.parametrize("tree", MALFORMED.values(), ids=list(MALFORMED))
 def test_malformed_values_are_refused(tree) -> None:
     with pytest.raises(ProtocolError):
         decode(tree, [])
