@@ -177,3 +177,14 @@ def test_messages_for_students(tmp_path: Path) -> None:
         kind, text = messages.describe_exception(exc, path, "mine.py")
     assert kind == messages.TODO and text.startswith("not done yet: lesson9.x: write f")
     assert messages.shorten("a" * 1000, 20) == "a" * 19 + "…"
+
+
+def test_a_wrong_backward_names_the_shape_once(workspace: Workspace) -> None:
+    """Issue 11 item 7: the message read "the gradient of Tanh ((4, 3))"."""
+    tanh = MANIFEST.get("autograd.tanh_sigmoid")
+    wrong = tanh.solution_path.read_text().replace("grad * (1 - y * y)", "grad * (1 + y * y)")
+    workspace.path_of(tanh).write_text(wrong)
+    result = grade_exercise(workspace, tanh, seed=0)
+    assert result.status == "fail"
+    assert "the gradient of Tanh for x of shape (" in result.message, result.message
+    assert "((" not in result.message
