@@ -1,10 +1,11 @@
 """Processes of a grading run: the limits of the student's process, and cleaning up after it.
 
-* ``apply_student_limits`` runs first thing in the student's process: an
-  address-space limit (``--memory-limit``; NumPy's ``MemoryError`` then says
-  so), a bound on how many more processes the student's user may start (a
-  fork bomb stops there; the kernel does not apply it to root), no core
-  files, and a cap on the size of files written.
+* ``apply_student_limits`` runs in the student's process before its file
+  loads: an address-space limit, ``--memory-limit`` MB beyond what Python,
+  NumPy and minigrad already take (a ``MemoryError`` then names it), a bound
+  on how many more processes the student's user may start (a fork bomb stops
+  there; the kernel does not apply it to root), no core files, and a cap on
+  the size of files written.
 * ``become_subreaper`` makes the grading process the parent of every orphan
   its worker leaves behind (Linux), so that ``kill_descendants`` finds even a
   child that left the process group with ``setsid``; ``kill_group`` ends a
@@ -67,10 +68,27 @@ def user_task_count() -> int | None:
     return count
 
 
+def address_space() -> int:
+    """This process's address space in bytes (Linux's /proc; 0 where unknown)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def apply_student_limits(memory_mb: int | None) -> None:
-    """Limit the current process (the student's): memory, processes, core files, file size."""
+    """Limit the current process (the student's): memory, processes, core files, file size.
+
+    ``memory_mb`` is what the student's code may allocate on top of what the
+    process holds now (Python, NumPy and minigrad), so that the limit means
+    the same whether the process was forked or started fresh.
+    """
     if memory_mb:
-        _set_limit("RLIMIT_AS", memory_mb * 2**20)
+        _set_limit("RLIMIT_AS", address_space() + memory_mb * 2**20)
     running = user_task_count()
     if running is not None:
         _set_limit("RLIMIT_NPROC", running + EXTRA_PROCESSES)

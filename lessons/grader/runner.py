@@ -94,7 +94,8 @@ def validate_timeout(value: Any) -> float:
 
 
 def validate_memory(value: Any) -> int | None:
-    """``value`` as a memory limit in MB: a whole number >= 64, or ``none`` for no limit."""
+    """``value`` as a memory limit in MB (what the student's code may allocate beyond what
+    Python, NumPy and minigrad take): a whole number >= 64, or ``none`` for no limit."""
     if value is None or str(value).strip().lower() in ("none", "0"):
         return None
     try:
@@ -104,9 +105,7 @@ def validate_memory(value: Any) -> int | None:
             f"--memory-limit must be a whole number of MB (or none), got {value!r}"
         ) from None
     if mb < 64:
-        raise ExerciseError(
-            f"--memory-limit must be at least 64 MB (Python and NumPy need that much), got {mb}"
-        )
+        raise ExerciseError(f"--memory-limit must be at least 64 MB, got {mb}")
     return mb
 
 

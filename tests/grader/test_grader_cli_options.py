@@ -131,3 +131,13 @@ def test_countdown_texts() -> None:
     assert status.text() == "graded 1 of 18 · cells.gru: 57 s left"
     status.done("cells.gru")
     assert status.text() == "graded 2 of 18 …"
+
+
+def test_init_says_how_to_start_grading(console: Console, tmp_path: Path) -> None:
+    """Issue 11 item 1: the panel after `exercises init` says how to start grading."""
+    assert main(["exercises", "init", "fresh"]) == 0
+    text = " ".join(console.export_text().split())
+    first = MANIFEST.exercises[0]
+    assert "Start grading:" in text and f"cd {tmp_path / 'fresh'}" in text
+    assert f"edit {first.file}: replace its `raise NotImplementedError`" in text
+    assert f"minigrad grade {first.id}" in text

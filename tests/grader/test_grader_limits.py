@@ -120,9 +120,11 @@ def test_no_memory_limit_when_asked(workspace: Workspace) -> None:
         "    raise ValueError(resource.getrlimit(resource.RLIMIT_AS))\n"
     )
     limited = grade_exercise(workspace, GRU, seed=0, memory_mb=700)
-    assert f"({700 * 2**20}," in limited.message
+    soft = int(limited.message.split("ValueError: (")[1].split(",")[0])
+    # 700 MB on top of what Python, NumPy and minigrad take (well under 1 GB).
+    assert 700 * 2**20 < soft < 1700 * 2**20, soft
     unlimited = grade_exercise(workspace, GRU, seed=0, memory_mb=None)
-    assert f"({700 * 2**20}," not in unlimited.message and "ValueError" in unlimited.message
+    assert "ValueError: (-1, -1)" in unlimited.message, unlimited.message
 
 
 FORK_BOMB = """

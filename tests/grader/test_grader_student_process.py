@@ -65,5 +65,5 @@ def test_forked_and_spawned_student_processes_hold_nothing_of_the_grader(
         assert seen["fds"] == 5, seen  # stdin, stdout, stderr, requests, answers
         assert seen["cwd"] == str(workspace.root) == seen["path0"]
         assert seen["grader_vars"] == [], seen
-        assert seen["memory"] == 900 * 2**20
+        assert 900 * 2**20 < seen["memory"] < 1900 * 2**20  # on top of Python and NumPy
         assert seen["threads"] == "1"
