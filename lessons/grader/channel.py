@@ -182,9 +182,15 @@ class Rng:
 
 
 class Encoder:
-    """Python values to a JSON tree plus arrays (``tensor`` says how to see a minigrad Tensor)."""
+    """Python values to a JSON tree plus arrays.
 
-    def __init__(self) -> None:
+    ``strict`` (the grading process's requests) refuses what cannot travel,
+    with a hint for the exercise's author; otherwise (the student's answers)
+    such a value travels as an ``Opaque`` description.
+    """
+
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
         self.arrays: list[np.ndarray] = []
         self.nodes = 0
         self.bytes = 0
@@ -248,6 +254,12 @@ class Encoder:
 
     def _opaque(self, value: Any) -> dict[str, Any]:
         kind = type(value)
+        if self.strict:
+            raise TypeError(
+                f"a {kind.__module__}.{kind.__qualname__} cannot be sent to the student's process: "
+                "send numbers, strings, arrays, Tensors, Rng(seed) and lists, tuples and dicts of "
+                "them, or build the object in a @probe there"
+            )
         try:
             text = repr(value)[:200]
         except Exception:  # noqa: BLE001 - a broken __repr__ still gets described

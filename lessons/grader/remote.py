@@ -187,7 +187,7 @@ def close() -> None:
 
 
 def _arguments(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[dict, dict, list]:
-    encoder = channel.Encoder()
+    encoder = channel.Encoder(strict=True)
     tree_args = encoder.encode(tuple(args))
     tree_kwargs = encoder.encode(dict(kwargs))
     return tree_args, tree_kwargs, encoder.arrays
@@ -227,7 +227,7 @@ class Remote:
         arrived). ``upstream`` is one array per output Tensor (a list), or
         None for ones; ``errstate`` is NumPy's ``np.errstate`` around the call.
         """
-        encoder = channel.Encoder()
+        encoder = channel.Encoder(strict=True)
         header = {
             "op": "call",
             "target": self._target,

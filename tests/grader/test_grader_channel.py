@@ -87,6 +87,11 @@ def test_endless_generators_are_cut() -> None:
     assert tree["more"] is True and len(tree["v"]) == channel.MAX_ITEMS
 
 
+def test_requests_refuse_what_cannot_travel() -> None:
+    with pytest.raises(TypeError, match="Rng\\(seed\\).*@probe"):
+        channel.Encoder(strict=True).encode([np.random.default_rng(0)])
+
+
 def test_object_arrays_never_travel_as_arrays() -> None:
     tree, arrays = encode(np.array([object()], dtype=object))
     assert arrays == [] and tree["$"] == "object"
