@@ -17,6 +17,7 @@ TODO = "todo"  # the stub still raises NotImplementedError
 CHECK = "check"  # a graded check found a wrong answer (AssertionError)
 CRASH = "crash"  # the student's code raised some other exception
 IMPORT = "import"  # the student's file could not be loaded
+MEMORY = "memory"  # the student's code ran out of its memory limit
 
 MAX_MESSAGE = 700
 
@@ -83,8 +84,18 @@ def _not_implemented(exc: BaseException) -> NotImplementedError | None:
     return None
 
 
-def describe_exception(exc: BaseException, path: str | Path, display: str) -> tuple[str, str]:
-    """``(kind, message)`` for an exception raised while a graded check ran."""
+def describe_exception(
+    exc: BaseException,
+    path: str | Path,
+    display: str,
+    exercise: str | None = None,
+    memory_mb: int | None = None,
+) -> tuple[str, str]:
+    """``(kind, message)`` for an exception raised while a graded check ran.
+
+    ``exercise`` (the id) is left out of a stub's "not done yet" message;
+    ``memory_mb`` is the limit a ``MemoryError`` names.
+    """
     from minigrad.lessons.grader.checks import StudentImportError
 
     if isinstance(exc, StudentImportError):
@@ -95,7 +106,7 @@ def describe_exception(exc: BaseException, path: str | Path, display: str) -> tu
             exc, path, display, code=False
         )
         text = str(todo) or "NotImplementedError"
-        exercise = os.environ.get("MINIGRAD_EXERCISE_ID", "")
+        exercise = exercise if exercise is not None else os.environ.get("MINIGRAD_EXERCISE_ID", "")
         if exercise and text.startswith(exercise + ": "):
             text = text[len(exercise) + 2 :]
         return TODO, shorten(f"not done yet: {text}" + (f" ({where})" if where else ""))
@@ -105,9 +116,23 @@ def describe_exception(exc: BaseException, path: str | Path, display: str) -> tu
         text = text.split("\nassert ")[0] if "\nassert " in text else text
         return CHECK, shorten(text or "a check failed")
     where = student_location(exc, path, display)
-    text = f"{type(exc).__name__}: {exc}"
-    if where:
-        text += f" (at {where})"
-    else:
-        text += " (raised while the check called your code)"
-    return CRASH, shorten(text)
+    at = f" (at {where})" if where else " (raised while the check called your code)"
+    if isinstance(exc, MemoryError):
+        limit = f"{memory_mb} MB" if memory_mb else "the memory limit"
+        return MEMORY, shorten(
+            f"your code ran out of memory: the grader lets it use {limit} (`minigrad grade "
+            f"--memory-limit MB` changes that){at}"
+        )
+    if isinstance(exc, SystemExit):
+        return CRASH, shorten(
+            f"your code called sys.exit({exc.code!r}){at}: return a value instead"
+        )
+    return CRASH, shorten(f"{type(exc).__name__}: {safe_str(exc)}{at}")
+
+
+def safe_str(exc: BaseException, fallback: str = "(its message cannot be shown)") -> str:
+    """``str(exc)``, or ``fallback`` when the exception's ``__str__`` itself fails."""
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001 - a broken __str__ in the student's exception class
+        return fallback

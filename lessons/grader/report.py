@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from rich.console import Group
+from rich import box
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -29,16 +32,30 @@ def status_text(status: str) -> Text:
     return Text(label, style=style)
 
 
+#: Below this many columns, tables drop their widest column (titles, messages) to their own lines.
+WIDE = 110
+ALL_OR_NOTHING = "Points are all or nothing: every check of an exercise must pass."
+
+
+def _checks_label(result: ExerciseResult) -> str:
+    return f"{result.checks_passed}/{len(result.checks)} checks" if result.checks else ""
+
+
 def results_table(results: list[ExerciseResult], title: str = "Grades") -> Table:
-    """One row per graded exercise: points, status and the first failing check."""
-    table = Table(title=title, title_style="bold", show_lines=False, expand=False)
-    table.add_column("#", justify="right", style="dim")
+    """One row per graded exercise: points, status and the first failing check (wide terminals)."""
+    table = Table(
+        title=title,
+        title_style="bold",
+        show_lines=False,
+        expand=False,
+    )
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
     table.add_column("exercise", no_wrap=True)
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
-    table.add_column("first failing check", overflow="fold")
+    table.add_column("first failing check", min_width=30)
     for r in results:
-        checks = f" ({r.checks_passed}/{len(r.checks)} checks)" if r.checks and not r.passed else ""
+        checks = f" ({_checks_label(r)})" if r.checks and not r.passed else ""
         table.add_row(
             str(r.exercise.order),
             r.exercise.id,
@@ -49,17 +66,61 @@ def results_table(results: list[ExerciseResult], title: str = "Grades") -> Table
     return table
 
 
-def progress_table(manifest: Manifest, progress: Progress) -> Table:
-    """Every exercise in order, with its last grade (``minigrad exercises list``)."""
+def results_lines(results: list[ExerciseResult], title: str = "Grades") -> Group:
+    """The same as ``results_table`` for narrow terminals: each message on its own lines below."""
+    width = max([len("exercise")] + [len(r.exercise.id) for r in results])
+    parts: list[Any] = [
+        Text(title, style="bold"),
+        Text(f"  #  {'exercise':<{width}}  points  status", style="bold"),
+    ]
+    for r in results:
+        line = Text(f"{r.exercise.order:>3}  ", style="dim")
+        line.append(f"{r.exercise.id:<{width}}  ")
+        line.append(f"{r.points:>3}/{r.max_points:<2}  ")
+        line.append_text(status_text(r.status))
+        if r.checks and not r.passed:
+            line.append(f" · {_checks_label(r)}", style="dim")
+        parts.append(line)
+        if not r.passed and r.message:
+            parts.append(Padding(Text(r.message), (0, 0, 0, 5)))
+    parts.append(Text(ALL_OR_NOTHING, style="dim"))
+    return Group(*parts)
+
+
+class Grades:
+    """The grades of a run, laid out for the terminal's width (``results_table``/``_lines``)."""
+
+    def __init__(self, results: list[ExerciseResult], title: str = "Grades") -> None:
+        self.results = results
+        self.title = title
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.max_width >= WIDE:
+            yield results_table(self.results, self.title)
+            yield Text(ALL_OR_NOTHING, style="dim")
+        else:
+            yield results_lines(self.results, self.title)
+
+
+def progress_table(manifest: Manifest, progress: Progress, wide: bool = True) -> Table:
+    """Every exercise in order, with its last grade (``minigrad exercises list``).
+
+    ``wide=False`` (an 80-column terminal) leaves out the titles and the
+    borders: one line per exercise, and the whole list fits 24 rows.
+    """
+    example = manifest.exercises[0] if manifest.exercises else None
+    where = f"exercise {example.id} is the file {example.file}; " if example is not None else ""
     table = Table(
-        title="minigrad exercises",
+        title="minigrad exercises" if wide else None,
         title_style="bold",
-        caption="exercise lesson1.gen_batch is the file lesson1/gen_batch.py of the workspace",
+        caption=(where if wide else "") + "points are all or nothing",
         caption_style="dim",
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,
+        show_edge=wide,
     )
-    table.add_column("#", justify="right", style="dim")
-    table.add_column("exercise")
-    table.add_column("lesson", style="dim")
+    table.add_column("#", justify="right", style="dim", no_wrap=True)
+    table.add_column("exercise", no_wrap=not wide)
+    table.add_column("lesson", style="dim", no_wrap=True)
     table.add_column("points", justify="right", no_wrap=True)
     table.add_column("status", no_wrap=True)
     for e in manifest:
@@ -67,9 +128,29 @@ def progress_table(manifest: Manifest, progress: Progress) -> Table:
         status = entry.status if entry is not None else NOT_GRADED
         earned = e.points if status == "pass" else 0
         step = f"{e.lesson}: {e.step}" if e.lesson is not None and e.step else ""
-        name = Text(e.id, style="bold").append(f"\n{e.title}", style="dim")
+        name = Text(e.id, style="bold")
+        if wide:
+            name.append(f"\n{e.title}", style="dim")
         table.add_row(str(e.order), name, step, f"{earned}/{e.points}", status_text(status))
     return table
+
+
+class ExerciseList:
+    """``minigrad exercises list``'s table, with titles when the terminal is wide enough."""
+
+    def __init__(self, manifest: Manifest, progress: Progress) -> None:
+        self.manifest = manifest
+        self.progress = progress
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield progress_table(self.manifest, self.progress, wide=options.max_width >= WIDE)
+
+
+def countdown(elapsed: float, timeout: float) -> str:
+    """``"57 s left"`` while checks run (``"12 s, no time limit"`` without a limit)."""
+    if math.isinf(timeout):
+        return f"{elapsed:.0f} s, no time limit"
+    return f"{max(timeout - elapsed, 0):.0f} s left"
 
 
 def score_text(summary: dict[str, Any]) -> Text:
@@ -118,7 +199,7 @@ def result_panel(result: ExerciseResult) -> Panel:
 def hints_panel(exercise: Exercise, shown: int, new: bool) -> Panel:
     """The hints revealed so far (the newest last)."""
     total = len(exercise.hints)
-    parts = []
+    parts = [Text(exercise.title, style="bold")]
     for k, hint in enumerate(exercise.hints[:shown], 1):
         style = "" if (k == shown and new) else "dim"
         parts.append(
@@ -134,7 +215,7 @@ def hints_panel(exercise: Exercise, shown: int, new: bool) -> Panel:
         )
     else:
         parts.append(Text(f"`minigrad hint {exercise.id}` again for the next one.", style="dim"))
-    return Panel(Group(*parts), title=f"{exercise.id}: {exercise.title}", title_align="left")
+    return Panel(Group(*parts), title=f"hints of {exercise.id}", title_align="left")
 
 
 def lesson_cell(summary: dict[str, Any] | None, lesson: int) -> Text:

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from minigrad.lessons.grader.errors import ExerciseError
 from minigrad.lessons.grader.manifest import Exercise
 
 RESULT_FORMAT_VERSION = 1
@@ -128,9 +130,50 @@ def result_document(
     }
 
 
-def write_result_file(path: str | os.PathLike, document: dict[str, Any]) -> Path:
-    """Write ``document`` as JSON to ``path`` (folders created); return the path."""
+#: ``--json -``: the result document goes to standard output.
+STDOUT = "-"
+
+
+def check_result_path(path: str | os.PathLike) -> Path | None:
+    """Check where ``--json PATH`` will write, before any grading; None for ``-`` (stdout).
+
+    The folder must exist already (nothing is created silently) and be
+    writable, and PATH must not be a folder.
+    """
+    if str(path) == STDOUT:
+        return None
     target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    folder = target.parent
+    fix = "create it first, or choose another path (`--json -` writes to the screen)"
+    if target.is_dir():
+        raise ExerciseError(
+            f"--json {path}: that is a folder; give a file name, e.g. {target / 'results.json'}"
+        )
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise ExerciseError(f"--json {path}: the folder {folder} {what}; {fix}")
+    if not os.access(folder, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise ExerciseError(f"--json {path}: no permission to write there; {fix}")
+    return target
+
+
+def write_result_file(path: str | os.PathLike, document: dict[str, Any]) -> Path | None:
+    """Write ``document`` as JSON to ``path`` (``-``: standard output); return the path.
+
+    The file is written whole (a temporary file, then renamed): an interrupted
+    run never leaves half a result file.
+    """
+    text = json.dumps(document, indent=2) + "\n"
+    target = check_result_path(path)
+    if target is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return None
+    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise ExerciseError(f"cannot write the results to {target}: {exc.strerror}") from None
     return target

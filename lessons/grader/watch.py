@@ -11,7 +11,9 @@ save on some network or virtual-machine folders, so a key does it by hand:
     q + Enter (or Ctrl-C)       quit
 
 The current exercise is the one saved last, or, once it passes, the first
-that does not pass yet.
+that does not pass yet. Grading runs in the background while the files are
+still watched: saving the file again before its grade is in stops that grading
+and grades the new version (a fix never waits for the old file's endless loop).
 """
 
 from __future__ import annotations
@@ -30,7 +32,13 @@ from minigrad.lessons.grader.hints import reveal_next_hint
 from minigrad.lessons.grader.manifest import Exercise, Manifest
 from minigrad.lessons.grader.progress import Progress, summary
 from minigrad.lessons.grader.results import ExerciseResult
-from minigrad.lessons.grader.runner import DEFAULT_TIMEOUT, default_jobs, grade_exercise
+from minigrad.lessons.grader.runner import (
+    DEFAULT_MEMORY_MB,
+    DEFAULT_TIMEOUT,
+    GradingCancelled,
+    default_jobs,
+    grade_exercise,
+)
 from minigrad.lessons.grader.runner import grade as grade_many
 from minigrad.lessons.grader.workspace import Workspace
 
@@ -54,6 +62,7 @@ class Watcher:
         timeout: float = DEFAULT_TIMEOUT,
         interval: float = 0.5,
         seed: int | None = None,
+        memory_mb: int | None = DEFAULT_MEMORY_MB,
         grade_fn: Callable[..., ExerciseResult] = grade_exercise,
     ) -> None:
         self.workspace = workspace
@@ -62,6 +71,7 @@ class Watcher:
         self.timeout = timeout
         self.interval = interval
         self.seed = seed
+        self.memory_mb = memory_mb
         self.grade_fn = grade_fn
         self.stamps = {e.id: self._stamp(e) for e in manifest}
         self.focus: Exercise | None = None
@@ -97,9 +107,20 @@ class Watcher:
         return report.next_exercise(self.manifest, progress)
 
     def grade(self, exercise: Exercise) -> ExerciseResult:
-        """Grade one exercise, record it, and show the result and what comes next."""
-        with self.console.status(f"grading {exercise.id} …"):
-            result = self.grade_fn(self.workspace, exercise, timeout=self.timeout, seed=self.seed)
+        """Grade one exercise, record it, and show the result and what comes next.
+
+        If its file is saved again while it is being graded, that grading is
+        stopped and the new version graded instead.
+        """
+        while True:
+            result = self._grade_in_background(exercise)
+            if result is not None:
+                break
+            self.console.print(
+                f"{exercise.file} changed while it was being graded: grading the new version",
+                style="dim",
+                highlight=False,
+            )
         progress = self.progress()
         progress.record(result)
         progress.save()
@@ -108,6 +129,52 @@ class Watcher:
         self.console.print(report.score_text(summary(self.workspace, self.manifest)))
         if result.passed:
             self.console.print(report.next_text(self.manifest, progress))
+        return result
+
+    def _grade_in_background(self, exercise: Exercise) -> ExerciseResult | None:
+        """Grade in a thread while watching the file; None if it changed meanwhile."""
+        cancel = threading.Event()
+        outcome: dict[str, Any] = {}
+        elapsed = [0.0]
+
+        def work() -> None:
+            try:
+                outcome["result"] = self.grade_fn(
+                    self.workspace,
+                    exercise,
+                    timeout=self.timeout,
+                    seed=self.seed,
+                    memory_mb=self.memory_mb,
+                    on_tick=lambda seconds: elapsed.__setitem__(0, seconds),
+                    cancel=cancel,
+                )
+            except GradingCancelled:
+                outcome["cancelled"] = True
+            except BaseException as exc:  # noqa: BLE001 - shown in the main thread
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=work, name="minigrad-watch-grade", daemon=True)
+        with self.console.status(f"grading {exercise.id} …") as status:
+            thread.start()
+            try:
+                while thread.is_alive():
+                    thread.join(min(self.interval, 0.25))
+                    stamp = self._stamp(exercise)
+                    if stamp != self.stamps.get(exercise.id):
+                        self.stamps[exercise.id] = stamp
+                        cancel.set()
+                    status.update(
+                        f"grading {exercise.id} · {report.countdown(elapsed[0], self.timeout)}"
+                    )
+            except BaseException:  # Ctrl-C: stop the grading processes too
+                cancel.set()
+                thread.join()
+                raise
+        if "error" in outcome:
+            raise outcome["error"]
+        if cancel.is_set():
+            return None
+        result: ExerciseResult = outcome["result"]
         return result
 
     def grade_all(self) -> list[ExerciseResult]:
@@ -119,13 +186,14 @@ class Watcher:
                 timeout=self.timeout,
                 seed=self.seed,
                 jobs=default_jobs(),
+                memory_mb=self.memory_mb,
                 grader=self.grade_fn,
             )
         progress = self.progress()
         for result in results:
             progress.record(result)
         progress.save()
-        self.console.print(report.results_table(results))
+        self.console.print(report.Grades(results))
         self.console.print(report.score_text(summary(self.workspace, self.manifest)))
         self.console.print(report.next_text(self.manifest, progress))
         return results
@@ -154,7 +222,7 @@ class Watcher:
                 shown, new = reveal_next_hint(self.progress(), target)
                 self.console.print(report.hints_panel(target, shown, new))
         elif key == "l":
-            self.console.print(report.progress_table(self.manifest, self.progress()))
+            self.console.print(report.ExerciseList(self.manifest, self.progress()))
         else:
             self.console.print(f"unknown key {command.strip()!r}. {KEYS}")
         return True

@@ -18,6 +18,7 @@ workspace is found as ``minigrad.lessons.grader.workspace`` explains.
 from __future__ import annotations
 
 import argparse
+import math
 from typing import Any
 
 from rich.console import Console
@@ -55,14 +56,27 @@ def _workspace_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _timeout_option(parser: argparse.ArgumentParser) -> None:
-    from minigrad.lessons.grader.runner import DEFAULT_TIMEOUT
+    from minigrad.lessons.grader.runner import DEFAULT_MEMORY_MB, DEFAULT_TIMEOUT
 
     parser.add_argument(
         "--timeout",
-        type=_positive_float,
+        type=_timeout,
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
-        help=f"stop one exercise's checks after this long (default: {DEFAULT_TIMEOUT:g})",
+        help=(
+            f"stop one exercise's checks after this long (default: {DEFAULT_TIMEOUT:g}; "
+            "inf: no limit)"
+        ),
+    )
+    parser.add_argument(
+        "--memory-limit",
+        dest="memory_mb",
+        type=_memory,
+        default=DEFAULT_MEMORY_MB,
+        metavar="MB",
+        help=(
+            f"memory your code may use while graded (default: {DEFAULT_MEMORY_MB}; none: no limit)"
+        ),
     )
     parser.add_argument(
         "--seed",
@@ -72,13 +86,40 @@ def _timeout_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _argument_type(check: Any) -> Any:
+    """An argparse type from a grader validator (its ExerciseError becomes a usage error)."""
+    from minigrad.lessons.grader.errors import ExerciseError
+
+    def parse(text: str) -> Any:
+        try:
+            return check(text)
+        except ExerciseError as exc:
+            raise argparse.ArgumentTypeError(str(exc).split(": ", 1)[-1]) from None
+
+    return parse
+
+
+def _timeout(text: str) -> float:
+    from minigrad.lessons.grader.runner import validate_timeout
+
+    value = "inf" if text.strip().lower() == "none" else text
+    return float(_argument_type(validate_timeout)(value))
+
+
+def _memory(text: str) -> int | None:
+    from minigrad.lessons.grader.runner import validate_memory
+
+    result: int | None = _argument_type(validate_memory)(text)
+    return result
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
     return value
 
 
@@ -102,7 +143,10 @@ def _add_grade(subparsers: argparse._SubParsersAction) -> None:
     _workspace_option(parser)
     _timeout_option(parser)
     parser.add_argument(
-        "--json", dest="json_path", metavar="PATH", help="also write the results as JSON"
+        "--json",
+        dest="json_path",
+        metavar="PATH",
+        help="also write the results as JSON to PATH (-: to standard output, tables to stderr)",
     )
     parser.add_argument(
         "--jobs",
@@ -245,14 +289,22 @@ def run_init(args: argparse.Namespace) -> int:
             if action == KEPT:
                 console.print(f"    {exercise.file}", style="cyan", highlight=False)
     first = manifest.exercises[0]
+    then = [
+        ("minigrad exercises list", "every exercise, in order"),
+        ("minigrad grade", "grade all of them"),
+        (f"minigrad hint {first.id}", "a hint when you are stuck"),
+        ("minigrad watch", "grade each file when you save it"),
+    ]
+    width = max(len(command) for command, _ in then) + 2
     console.print(
         Panel(
             Text.assemble(
-                (f"cd {root}\n", "bold"),
-                "minigrad exercises list        every exercise, in order\n",
-                f"minigrad grade {first.id:<16} grade one (or all: minigrad grade)\n",
-                f"minigrad hint {first.id:<17} a hint when you are stuck\n",
-                "minigrad watch                 grade each file when you save it",
+                "Start grading:\n",
+                (f"  cd {root}\n", "bold"),
+                f"  edit {first.file}: replace its `raise NotImplementedError`\n",
+                (f"  minigrad grade {first.id}\n", "bold"),
+                "Then:",
+                *(f"\n  {command:<{width}}{what}" for command, what in then),
             ),
             title="Next",
             title_align="left",
@@ -269,7 +321,7 @@ def run_list(args: argparse.Namespace) -> int:
     workspace, manifest = _open(args)
     progress = Progress.load(workspace.progress_path)
     console = make_console()
-    console.print(report.progress_table(manifest, progress))
+    console.print(report.ExerciseList(manifest, progress))
     console.print(report.score_text(summary(workspace, manifest)))
     console.print(report.next_text(manifest, progress))
     return 0
@@ -277,40 +329,95 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_grade(args: argparse.Namespace) -> int:
     """``minigrad grade [ID]``."""
-    from minigrad.lessons.grader import report
+    from minigrad.lessons.grader import integrity, report
     from minigrad.lessons.grader.progress import Progress, summary
-    from minigrad.lessons.grader.results import result_document, write_result_file
+    from minigrad.lessons.grader.results import (
+        check_result_path,
+        result_document,
+        write_result_file,
+    )
     from minigrad.lessons.grader.runner import default_jobs, grade, new_seed, require_pytest
 
     workspace, manifest = _open(args)
     exercises = [manifest.get(args.id)] if args.id else list(manifest)
     require_pytest()
+    if args.json_path:
+        check_result_path(args.json_path)  # before any grading: a bad path fails at once
+    integrity.verify()
     console = make_console()
+    if args.json_path == "-":
+        console.stderr = True  # standard output carries the JSON alone
     seed = args.seed if args.seed is not None else new_seed()
     jobs = args.jobs or default_jobs()
-    done: list[str] = []
-    with console.status(f"grading {len(exercises)} exercise(s) …") as status:
+    progress_text = GradingStatus(len(exercises), args.timeout)
+    with console.status(progress_text.text()) as status:
 
         def finished(result: Any) -> None:
-            done.append(result.exercise.id)
-            status.update(f"graded {len(done)} of {len(exercises)} …")
+            progress_text.done(result.exercise.id)
+            status.update(progress_text.text())
+
+        def ticking(exercise: Any, elapsed: float) -> None:
+            progress_text.tick(exercise.id, elapsed)
+            status.update(progress_text.text())
 
         results = grade(
-            workspace, exercises, timeout=args.timeout, seed=seed, jobs=jobs, on_result=finished
+            workspace,
+            exercises,
+            timeout=args.timeout,
+            seed=seed,
+            jobs=jobs,
+            memory_mb=args.memory_mb,
+            on_result=finished,
+            on_progress=ticking,
         )
     progress = Progress.load(workspace.progress_path)
     for result in results:
         progress.record(result)
     progress.save()
-    console.print(report.results_table(results))
+    console.print(report.Grades(results))
     console.print(report.score_text(summary(workspace, manifest)))
     console.print(report.next_text(manifest, progress))
     if args.json_path:
         path = write_result_file(
             args.json_path, result_document(results, workspace=workspace.root, seed=seed)
         )
-        console.print(f"Results written to {path}", style="dim", highlight=False)
+        if path is not None:
+            console.print(f"Results written to {path}", style="dim", highlight=False)
     return 0 if all(r.passed for r in results) else EXIT_NOT_PASSING
+
+
+class GradingStatus:
+    """The spinner's line while grading: how many are done, and each running one's countdown."""
+
+    def __init__(self, total: int, timeout: float) -> None:
+        import threading
+
+        self.total = total
+        self.timeout = timeout
+        self.finished: list[str] = []
+        self.running: dict[str, float] = {}
+        self.lock = threading.Lock()
+
+    def tick(self, exercise_id: str, elapsed: float) -> None:
+        """``exercise_id`` has been running for ``elapsed`` seconds."""
+        with self.lock:
+            self.running[exercise_id] = elapsed
+
+    def done(self, exercise_id: str) -> None:
+        """``exercise_id`` is graded."""
+        with self.lock:
+            self.running.pop(exercise_id, None)
+            self.finished.append(exercise_id)
+
+    def text(self) -> str:
+        """``grading 3 of 18 · cells.gru: 57 s left``."""
+        from minigrad.lessons.grader.report import countdown
+
+        with self.lock:
+            running = [f"{i}: {countdown(e, self.timeout)}" for i, e in self.running.items()]
+            count = len(self.finished)
+        head = f"graded {count} of {self.total}" if self.total > 1 else "grading"
+        return " · ".join([head, *running[:2]]) + (" …" if not running else "")
 
 
 def run_hint(args: argparse.Namespace) -> int:
@@ -340,6 +447,7 @@ def run_watch(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         interval=args.interval,
         seed=args.seed,
+        memory_mb=args.memory_mb,
     )
     return watcher.run()
 

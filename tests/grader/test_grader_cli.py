@@ -18,17 +18,6 @@ MANIFEST = load_manifest()
 GRU = MANIFEST.get("cells.gru")
 
 
-@pytest.fixture
-def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Console:
-    """A recording console, a fresh state folder, and the current folder in tmp_path."""
-    recording = Console(record=True, width=120, force_terminal=False)
-    monkeypatch.setattr(cli, "make_console", lambda: recording)
-    monkeypatch.setenv("MINIGRAD_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MINIGRAD_EXERCISES", raising=False)
-    monkeypatch.chdir(tmp_path)
-    return recording
-
-
 def output(console: Console) -> str:
     return console.export_text()
 
@@ -55,6 +44,7 @@ def test_grade_one_with_json(console: Console, tmp_path: Path) -> None:
     assert main(["exercises", "init", "ws"]) == 0
     shutil.copy(GRU.solution_path, tmp_path / "ws" / GRU.file)
     report = tmp_path / "out" / "result.json"
+    report.parent.mkdir()
     assert main(["grade", "gru", "-w", "ws", "--json", str(report), "--seed", "4"]) == 0
     text = output(console)
     assert "cells.gru" in text and "✓ pass" in text and "8/8" in text
@@ -150,7 +140,7 @@ def test_bad_input(console: Console, tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert "there is no exercise 'cells.gruu'" in err and "lesson1.gen_batch" in err
     assert main(["grade", "--timeout", "0", "-w", "ws"]) == 2
-    assert "must be positive" in capsys.readouterr().err
+    assert "--timeout must be more than 0 seconds" in capsys.readouterr().err
     assert main(["exercises"]) == 2
 
 

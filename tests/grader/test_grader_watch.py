@@ -8,7 +8,6 @@ import queue
 import shutil
 from pathlib import Path
 
-import pytest
 from rich.console import Console
 
 from minigrad.lessons.grader.manifest import load_manifest
@@ -22,20 +21,13 @@ FIRST = MANIFEST.exercises[0]
 GRU = MANIFEST.get("cells.gru")
 
 
-@pytest.fixture
-def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    monkeypatch.setenv("MINIGRAD_HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("MINIGRAD_EXERCISES", raising=False)
-    return Workspace.init(tmp_path / "ws", MANIFEST).workspace
-
-
 class FakeGrader:
     """Grades instantly: an exercise passes when its file differs from the stub."""
 
     def __init__(self) -> None:
         self.calls: list[str] = []
 
-    def __call__(self, workspace: Workspace, exercise, timeout: float, seed) -> ExerciseResult:
+    def __call__(self, workspace: Workspace, exercise, timeout: float, seed, **_) -> ExerciseResult:
         self.calls.append(exercise.id)
         status = "fail" if workspace.is_stub(exercise) else "pass"
         return ExerciseResult(exercise, status, message=None if status == "pass" else "not yet")
@@ -121,4 +113,31 @@ def test_real_grading_on_save(workspace: Workspace) -> None:
     os.utime(workspace.path_of(GRU), ns=(0, 10**18))
     (result,) = watcher.tick()
     assert result.status == "pass"
+    assert Progress.load(workspace.progress_path).get(GRU.id).status == "pass"
+
+
+def test_saving_a_fix_stops_grading_the_old_file(workspace: Workspace) -> None:
+    """Issue 11 item 7: the old file's endless loop no longer runs out its time limit first."""
+    import threading
+    import time
+
+    console = Console(record=True, width=120)
+    watcher = Watcher(workspace, MANIFEST, console, interval=0.05, seed=1, timeout=60)
+    touch(workspace.path_of(GRU), "def gru_cell(x, h, U, W, b):\n    while True:\n        pass\n")
+    watcher.changed()  # the loop is the version being graded
+
+    def fix_it() -> None:
+        time.sleep(3)
+        shutil.copy(GRU.solution_path, workspace.path_of(GRU))
+        stat = workspace.path_of(GRU).stat()
+        os.utime(workspace.path_of(GRU), ns=(stat.st_atime_ns, stat.st_mtime_ns + 4_000_000_000))
+
+    saver = threading.Thread(target=fix_it)
+    saver.start()
+    start = time.monotonic()
+    result = watcher.grade(GRU)
+    saver.join()
+    assert result.status == "pass", result.message
+    assert time.monotonic() - start < 40  # the loop's 60 s limit never ran out
+    assert "changed while it was being graded: grading the new version" in console.export_text()
     assert Progress.load(workspace.progress_path).get(GRU.id).status == "pass"

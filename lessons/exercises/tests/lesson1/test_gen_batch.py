@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from minigrad.lessons.grader.checks import assert_equal, check, seeds, student
+from minigrad.lessons.grader.checks import Rng, assert_equal, check, seeds, student
 
 pytestmark = pytest.mark.exercise("lesson1.gen_batch")
 
@@ -11,7 +11,11 @@ SIZE = 200_000
 
 
 def data(seed: int, size: int = SIZE) -> tuple[np.ndarray, np.ndarray]:
-    x, y = student("gen_data")(size, np.random.default_rng(seed))
+    out = student("gen_data")(size, Rng(seed))
+    check(
+        isinstance(out, (tuple, list)) and len(out) == 2, "gen_data should return the pair (x, y)"
+    )
+    x, y = out
     x, y = np.asarray(x), np.asarray(y)
     for name, a in (("x", x), ("y", y)):
         check(
