@@ -26,6 +26,7 @@ other are what makes a busy machine slow (``minigrad.threads``).
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 from typing import Any
 
@@ -34,18 +35,16 @@ import numpy as np
 #: Set to "0" to run the NumPy steps even where numba is installed.
 ENV_VAR = "MINIGRAD_COMPILED"
 
-numba: Any
-try:  # numba is the optional extra "fast" (imported by name: mypy need not know it)
-    numba = importlib.import_module("numba")
-except ImportError:
-    numba = None
-
-_enabled = numba is not None and os.environ.get(ENV_VAR, "1").strip() != "0"
+#: numba, once a compiled step is first needed (importing it costs a second or two, so
+#: ``import minigrad`` never does).
+numba: Any = None
+_AVAILABLE = importlib.util.find_spec("numba") is not None
+_enabled = _AVAILABLE and os.environ.get(ENV_VAR, "1").strip() != "0"
 
 
 def available() -> bool:
     """Whether numba is installed, so that the compiled steps can run at all."""
-    return numba is not None
+    return _AVAILABLE
 
 
 def enabled() -> bool:
@@ -56,7 +55,7 @@ def enabled() -> bool:
 def set_enabled(flag: bool) -> None:
     """Use the compiled steps (when numba is installed) or the NumPy steps from now on."""
     global _enabled
-    _enabled = bool(flag) and numba is not None
+    _enabled = bool(flag) and _AVAILABLE
 
 
 def applies(array: Any) -> bool:
@@ -84,17 +83,39 @@ def contiguous(array: Any) -> np.ndarray:
     return np.array(array, order="C")
 
 
+_JITTED: list[tuple[str, dict[str, Any]]] = []
+
+
 def _jit(**options: Any) -> Any:
-    """numba.njit(**options) where numba is installed; without it the plain function stays."""
+    """Mark a function for numba (compiled with ``options`` when ``kernel`` is first called)."""
 
-    def wrap(fn: Any) -> Any:
+    def mark(fn: Any) -> Any:
+        _JITTED.append((fn.__name__, options))
+        return fn
+
+    return mark
+
+
+def kernel(name: str) -> Any:
+    """The compiled step ``name`` (a key of ``KERNELS``), compiling them all on first use.
+
+    numba compiles a function the first time it is called, resolving the
+    helpers it calls by their module-level names; so the helpers are replaced
+    here by their compiled versions before any step runs. Compiled code is
+    cached on disk (``cache=True``), so later processes load it in milliseconds.
+    """
+    global numba
+    if name not in KERNELS:
         if numba is None:
-            return fn
-        # error_model="numpy": a float division by zero gives inf, as in NumPy, instead of a
-        # Python exception, whose check per element would stop the loops being vectorised.
-        return numba.njit(cache=True, fastmath={"contract"}, error_model="numpy", **options)(fn)
-
-    return wrap
+            numba = importlib.import_module("numba")  # ImportError: needs the extra "fast"
+        for fn_name, options in _JITTED:
+            # error_model="numpy": a float division by zero gives inf, as in NumPy, instead of
+            # a Python exception, whose check per element would stop the loops vectorising.
+            jit = numba.njit(cache=True, fastmath={"contract"}, error_model="numpy", **options)
+            globals()[fn_name] = jit(globals()[fn_name])
+        for key in STEPS:
+            KERNELS.setdefault(key, globals()[f"_{key}"])
+    return KERNELS[name]
 
 
 # Odd rational tanh(x) ~ x P(x^2) / Q(x^2) on [-9, 9] (tanh rounds to +-1 in float32 beyond),
@@ -224,10 +245,6 @@ def _gru_after_backward(a, h_prev, hn, dh_in, d_out, mask, masked, dz, d_hw, dh_
             pr[j] = (dh * m) * ar[H + j] + dh * (_ONE - m)
 
 
-#: The compiled steps by name (the keys the fused ops look up).
-KERNELS = {
-    "lstm_forward": _lstm_forward,
-    "lstm_backward": _lstm_backward,
-    "gru_after_forward": _gru_after_forward,
-    "gru_after_backward": _gru_after_backward,
-}
+#: The compiled steps' names, and the steps themselves once compiled (see ``kernel``).
+STEPS = ("lstm_forward", "lstm_backward", "gru_after_forward", "gru_after_backward")
+KERNELS: dict[str, Any] = {}

@@ -343,7 +343,7 @@ def _cuda_before_backward(a, h_prev, dh, d_out, mask, dz, W_n_t):
 def _compiled_after_forward(a, hw, h_prev, b_hn, mask, h_out, hn_out):
     """The compiled CPU version of ``_after_forward`` (``fused/compiled.py``)."""
     m, masked = compiled.mask_args(mask, h_prev)
-    compiled.KERNELS["gru_after_forward"](a, hw, h_prev, b_hn, m, masked, h_out, hn_out)
+    compiled.kernel("gru_after_forward")(a, hw, h_prev, b_hn, m, masked, h_out, hn_out)
 
 
 def _compiled_after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
@@ -351,7 +351,7 @@ def _compiled_after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
     m, masked = compiled.mask_args(mask, h_prev)
     dh = compiled.contiguous(dh)
     dh_part = get_array_module(dh).empty_like(dh)
-    kernel = compiled.KERNELS["gru_after_backward"]
+    kernel = compiled.kernel("gru_after_backward")
     kernel(a, h_prev, hn, dh, d_out, m, masked, dz, d_hw, dh_part)
     return dh_part
 

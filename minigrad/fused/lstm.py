@@ -325,7 +325,7 @@ def _cuda_backward_step(xp, variant, peep, placeholder):
 def _compiled_forward_step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out):
     """The compiled CPU version of ``_forward_step`` (variant "lstm", ``fused/compiled.py``)."""
     m, masked = compiled.mask_args(mask, c_prev)
-    compiled.KERNELS["lstm_forward"](z, hw, c_prev, h_prev, m, masked, h_out, c_out, tc_out)
+    compiled.kernel("lstm_forward")(z, hw, c_prev, h_prev, m, masked, h_out, c_out, tc_out)
 
 
 def _compiled_backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz):
@@ -334,7 +334,7 @@ def _compiled_backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz):
     dh, dc = compiled.contiguous(dh), compiled.contiguous(dc)
     xp = get_array_module(dc)
     dc_prev, dh_skip = xp.empty_like(dc), xp.empty_like(dh)
-    kernel = compiled.KERNELS["lstm_backward"]
+    kernel = compiled.kernel("lstm_backward")
     kernel(a, tc, c_prev, dh, d_out, dc, m, masked, dz, dc_prev, dh_skip)
     return dc_prev, dh_skip
 
