@@ -29,8 +29,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import statistics
 import sys
+import threading
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -159,6 +161,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the tables (see the module docstring)."""
     args = parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        # A benchmark stopped with kill: unwind, so that workers and busy processes stop too.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     table = QUICK if args.quick else WORKLOADS
     has_torch = torch_available() and not args.no_torch
     report: dict[str, Any] = {
