@@ -97,8 +97,9 @@ def measure(w: Workload, impls: list[str], condition: str, args: argparse.Namesp
         for res in results.values():
             res["vs_numpy"] = res["median_ms"] / base["median_ms"]
         if condition == "quiet" and w.name == "W3" and args.device == "cpu":
-            memory = {n: wk.request("memory")["peak_memory_mb"] for n, wk in zip(impls, workers)}
-            return {"results": results, "peak_memory_mb": {n: memory[n] for n in (FUSED, NUMPY)}}
+            by_name = dict(zip(impls, workers))
+            memory = {n: by_name[n].request("memory")["peak_memory_mb"] for n in (FUSED, NUMPY)}
+            return {"results": results, "peak_memory_mb": memory}
         return {"results": results}
     finally:
         for worker in workers:
@@ -116,7 +117,7 @@ def gemm_peak_gflops(args: argparse.Namespace) -> float:
     worker = Worker("gemm", "rnn_workloads:gemm_subject", {"size": size}, worker_env(args.threads))
     try:
         worker.warm_up()
-        best_ms = min(worker.time_steps(5))
+        best_ms = min(worker.time_steps(5, args.clock))
     finally:
         worker.close()
     return 2 * size**3 / (best_ms / 1e3) / 1e9
