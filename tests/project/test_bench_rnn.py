@@ -49,6 +49,7 @@ def test_numpy_reference_matches_minigrad_training(name):
         assert loss.item() == pytest.approx(loss_np, rel=1e-4)
 
 
+@pytest.mark.slow  # starts nine Python processes: a few seconds, a minute on a loaded machine
 def test_quick_run_times_each_implementation_in_its_own_process(tmp_path, capsys):
     out = tmp_path / "bench.json"
     argv = ["--quick", "--no-torch", "--workloads", "W2", "--rounds", "3", "--json", str(out)]
