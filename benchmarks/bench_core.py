@@ -285,15 +285,18 @@ def format_table(results: list[Result], goal: dict[str, object]) -> str:
 
 
 def machine_info() -> dict[str, object]:
-    """What the numbers depend on: interpreter, NumPy, cores, BLAS settings."""
-    blas_env = {k: v for k, v in os.environ.items() if k.startswith(("OPENBLAS", "OMP_", "MKL"))}
+    """What the numbers depend on: interpreter, NumPy, cores, thread pools and their settings."""
+    from minigrad.threads import thread_settings
+
+    settings = thread_settings()
     return {
         "python": platform.python_version(),
         "numpy": np.__version__,
         "minigrad": mg.__version__,
         "machine": platform.machine(),
         "cpu_count": os.cpu_count(),
-        "blas_env": blas_env,
+        "blas_env": settings["env"],
+        "thread_pools": settings["pools"],
     }
 
 

@@ -107,6 +107,32 @@ def blas_thread_limit(threads: int) -> Iterator[None]:
             lib.set_num_threads(n)
 
 
+#: Environment variables that change how many threads a library starts or how they wait.
+THREAD_ENV_PREFIXES = ("MINIGRAD_BLAS", "OMP_", "GOMP_", "KMP_", "OPENBLAS_", "MKL_", "BLIS_")
+
+
+def thread_settings() -> dict[str, Any]:
+    """Everything that decides how many threads this process computes with, for a report.
+
+    The cores it may run on; every thread pool loaded now (BLAS libraries and
+    OpenMP runtimes, as threadpoolctl finds them: library, version, threads);
+    and the environment variables that set them (``OMP_NUM_THREADS``,
+    ``OPENBLAS_*``, ``MKL_*`` ...). Benchmarks write it next to each timing,
+    since the same code can differ by 10x with another setting.
+    """
+    pools = [
+        {
+            "kind": info.get("user_api"),
+            "library": info.get("internal_api"),
+            "version": info.get("version"),
+            "threads": info.get("num_threads"),
+        }
+        for info in ThreadpoolController().info()
+    ]
+    env = {k: v for k, v in sorted(os.environ.items()) if k.startswith(THREAD_ENV_PREFIXES)}
+    return {"cores": core_count(), "pools": pools, "env": env}
+
+
 def threads_from_env() -> int | None:
     """``MINIGRAD_BLAS_THREADS`` as an int, None when unset or empty; bad values raise."""
     raw = os.environ.get(ENV_VAR, "").strip()

@@ -31,6 +31,12 @@ What proves each pair equal:
   kernels against the NumPy steps (runs where a GPU is);
 * the conformance kit's ``static_vs_dynamic`` check, for every registered cell.
 
+Where numba is installed (the optional extra ``fast``), float32 arrays on the
+CPU run the plain LSTM's and the reset-after GRU's steps compiled instead
+(``fused/compiled.py``, the same arithmetic per element, like the CUDA
+kernels); ``tests/cells/test_fused_compiled.py`` proves them equal to the
+NumPy steps, and ``MINIGRAD_COMPILED=0`` turns them off.
+
 ``layernorm_lstm`` and ``bidirectional`` have no fused op: the first runs
 composed, the second runs its wrapped cell (fused when that one is).
 

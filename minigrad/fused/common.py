@@ -43,36 +43,52 @@ def sigmoid_(z: Any, xp: Any) -> Any:
 
 
 class GateActivations:
-    """Activate a whole row of gate blocks with one ``tanh``, and differentiate it.
+    """Activate a whole row of gate blocks with one ``exp``, and differentiate it.
 
-    sigmoid(x) = tanh(x/2)/2 + 1/2, so every gate is ``y = tanh(s*x)*s + o``
-    with, per column, s = o = 1/2 for a sigmoid gate and s = 1, o = 0 for a
-    tanh gate. One pass over the contiguous ``[B, G*H]`` block then replaces a
-    handful of passes over strided gate slices (each of which costs NumPy more
-    than a full contiguous pass). The derivative follows from the output
-    alone: dy/dx = s^2 - (y - o)^2, i.e. y(1 - y) for a sigmoid, 1 - y^2 for tanh.
+    sigmoid(x) = 1/(1 + exp(-x)) and tanh(x) = 2/(1 + exp(-2x)) - 1, so every
+    gate is ``y = a/(1 + exp(k*x)) + s`` with, per column, (k, a, s) = (-1, 1, 0)
+    for a sigmoid gate and (-2, 2, -1) for a tanh gate. One pass of each kind
+    over the contiguous ``[B, G*H]`` block then replaces a handful of passes
+    over strided gate slices (each of which costs NumPy more than a full
+    contiguous pass), and NumPy's float32 ``exp`` costs half its ``tanh``
+    (callgrind: 6.5 against 12.8 instructions per element). Where ``exp``
+    overflows the gate is at its limit (0, or -1 for tanh), which the formula
+    gives exactly. The derivative follows from the output alone, y(1 - y) for a
+    sigmoid and 1 - y^2 for tanh: with c = 1/2 for a sigmoid column, 0 for tanh,
+    and r = 1/2 or 1, it is r^2 - (y - c)^2.
     """
 
     def __init__(self, xp: Any, kinds: str, hidden: int, dtype: Any) -> None:
         """``kinds``: one letter per gate block, "s" (sigmoid) or "t" (tanh), e.g. "ssts"."""
-        per_block = xp.asarray([0.5 if k == "s" else 1.0 for k in kinds], dtype=dtype)
-        self.scale = xp.repeat(per_block, hidden)
-        self.shift = xp.repeat(xp.where(per_block == 0.5, per_block, 0 * per_block), hidden)
-        self.scale_sq = self.scale * self.scale
+        sig = xp.asarray([k == "s" for k in kinds])
+        one = xp.ones(len(kinds), dtype=dtype)
+
+        def columns(if_sigmoid: float, if_tanh: float) -> Any:
+            return xp.repeat(xp.where(sig, if_sigmoid * one, if_tanh * one), hidden)
+
+        self.k, self.a, self.s = columns(-1.0, -2.0), columns(1.0, 2.0), columns(0.0, -1.0)
+        self.has_tanh = "t" in kinds
+        self.centre, radius = columns(0.5, 0.0), columns(0.5, 1.0)
+        self.radius_sq = radius * radius
 
     def __call__(self, z: Any, xp: Any) -> Any:
         """Activate ``z`` ``[B, G*H]`` in place."""
-        z *= self.scale
-        xp.tanh(z, out=z)
-        z *= self.scale
-        z += self.shift
+        z *= self.k
+        with xp.errstate(over="ignore"):  # exp(large) = inf gives the gate's limit exactly
+            xp.exp(z, out=z)
+        z += 1.0
+        xp.divide(self.a, z, out=z)
+        if self.has_tanh:
+            z += self.s
         return z
 
     def derivative(self, y: Any) -> Any:
         """dy/dx for every gate, from the activated gates ``y`` ``[B, G*H]``."""
-        d = y - self.shift
+        d = y - self.centre
         d *= d
-        return self.scale_sq - d
+        d *= -1.0
+        d += self.radius_sq
+        return d
 
 
 def input_projection(xp: Any, x_tm: Any, U: Any, b: Any) -> Any:

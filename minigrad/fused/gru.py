@@ -33,7 +33,7 @@ from typing import Any
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, is_gpu_array
 from minigrad.errors import CellError
-from minigrad.fused import cuda
+from minigrad.fused import compiled, cuda
 from minigrad.fused.common import (
     batch_major,
     first_masked_step,
@@ -63,12 +63,14 @@ class GRUSequence(Function):
         first_masked = first_masked_step(lengths, steps)
         gpu = is_gpu_array(x)
         W_rz, W_n = xp.ascontiguousarray(W[:, : 2 * H]), xp.ascontiguousarray(W[:, 2 * H :])
+        after_step = _after_step(gpu, x, "forward")
+        hw = xp.empty_like(acts[0])
         for t in range(steps):
             a, h_prev, h_out = acts[t], hs[t], hs[t + 1]
             mask = masks[t] if t >= first_masked else None
             if reset_after:
-                step = _cuda_after_forward if gpu else _after_forward
-                step(a, h_prev @ W, h_prev, b_hn[0], mask, h_out, kept[t])
+                xp.matmul(h_prev, W, out=hw)
+                after_step(a, hw, h_prev, b_hn[0], mask, h_out, kept[t])
             elif gpu:
                 _cuda_before_forward(a, h_prev, W_rz, W_n, mask, h_out, kept[t])
             else:
@@ -93,7 +95,7 @@ class GRUSequence(Function):
         if ctx.reset_after:
             # d(h W) per step: the n block's gradient reaches h W_n through r.
             d_hw_all = xp.empty_like(acts)
-            step = _cuda_after_backward if gpu else _after_backward
+            step = _after_step(gpu, x_tm, "backward")
             for t in range(steps - 1, -1, -1):
                 mask = masks[t] if t >= ctx.first_masked else None
                 dh = step(acts[t], hs[t], kept[t], dh, d_out[t], mask, dz_all[t], d_hw_all[t])
@@ -112,6 +114,15 @@ class GRUSequence(Function):
         # The n block saw r*h, not h.
         d_w[:, 2 * H :] = kept.reshape(-1, H).T @ dz_all[..., 2 * H :].reshape(-1, H)
         return batch_major(xp, d_x), dh, d_u, d_w, d_b
+
+
+def _after_step(gpu, x, direction):
+    """The reset-after step for ``x``'s device and dtype: CUDA kernel, compiled or NumPy."""
+    if gpu:
+        return _cuda_after_forward if direction == "forward" else _cuda_after_backward
+    if compiled.applies(x):
+        return _compiled_after_forward if direction == "forward" else _compiled_after_backward
+    return _after_forward if direction == "forward" else _after_backward
 
 
 def _after_forward(a, hw, h_prev, b_hn, mask, h_out, hn_out):
@@ -142,10 +153,12 @@ def _before_forward(a, h_prev, W_rz, W_n, mask, h_out, rh_out):
 
 def _blend(n, z, h_prev, mask, h_out):
     """h_t = n + z*(h_{t-1} - n), kept at h_{t-1} past an example's length."""
-    h = n + z * (h_prev - n)
+    xp = get_array_module(n)
+    xp.subtract(h_prev, n, out=h_out)
+    h_out *= z
+    h_out += n
     if mask is not None:
-        h = h * mask + h_prev * (1 - mask)
-    h_out[...] = h
+        h_out[...] = h_out * mask + h_prev * (1 - mask)
 
 
 def _incoming(dh, d_out, mask):
@@ -162,7 +175,9 @@ def _after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
     H = h_prev.shape[1]
     dh, skip = _incoming(dh, d_out, mask)
     r, z, dzr, dzn = _update_and_candidate_grads(a, h_prev, dh, dz)
-    xp.multiply(dzn * hn, r * (1 - r), out=dzr)
+    xp.multiply(dzn, hn, out=dzr)  # dz_r = dn' * (h W_n + b_hn) * r(1-r)
+    dzr *= r
+    dzr *= 1 - r
     d_hw[:, : 2 * H] = dz[:, : 2 * H]
     xp.multiply(dzn, r, out=d_hw[:, 2 * H :])
     dh_prev = dh * z
@@ -187,8 +202,15 @@ def _update_and_candidate_grads(a, h_prev, dh, dz):
     H = h_prev.shape[1]
     r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
     dzr, dzz, dzn = dz[:, :H], dz[:, H : 2 * H], dz[:, 2 * H :]
-    xp.multiply(dh * (h_prev - n), z * (1 - z), out=dzz)
-    xp.multiply(dh * (1 - z), 1 - n * n, out=dzn)
+    one_minus_z = 1 - z
+    xp.subtract(h_prev, n, out=dzz)  # dz_z = dh (h_{t-1} - n) z(1-z)
+    dzz *= dh
+    dzz *= z
+    dzz *= one_minus_z
+    xp.multiply(n, n, out=dzn)  # dz_n = dh (1-z) (1-n^2)
+    xp.subtract(1, dzn, out=dzn)
+    dzn *= dh
+    dzn *= one_minus_z
     return r, z, dzr, dzn
 
 
@@ -316,6 +338,22 @@ def _cuda_before_backward(a, h_prev, dh, d_out, mask, dz, W_n_t):
     d_rh = dz[:, 2 * H :] @ W_n_t
     _kernel("gru_before_backward_r")(a, d_rh, h_prev, dh_part, H, dz, dh_prev)
     return dh_prev
+
+
+def _compiled_after_forward(a, hw, h_prev, b_hn, mask, h_out, hn_out):
+    """The compiled CPU version of ``_after_forward`` (``fused/compiled.py``)."""
+    m, masked = compiled.mask_args(mask, h_prev)
+    compiled.kernel("gru_after_forward")(a, hw, h_prev, b_hn, m, masked, h_out, hn_out)
+
+
+def _compiled_after_backward(a, h_prev, hn, dh, d_out, mask, dz, d_hw):
+    """The compiled CPU version of ``_after_backward``: returns dh_{t-1} - d_hw W^T."""
+    m, masked = compiled.mask_args(mask, h_prev)
+    dh = compiled.contiguous(dh)
+    dh_part = get_array_module(dh).empty_like(dh)
+    kernel = compiled.kernel("gru_after_backward")
+    kernel(a, h_prev, hn, dh, d_out, m, masked, dz, d_hw, dh_part)
+    return dh_part
 
 
 def gru_sequence(

@@ -36,7 +36,7 @@ from typing import Any
 from minigrad.autograd.function import Function
 from minigrad.backend import get_array_module, is_gpu_array
 from minigrad.errors import CellError
-from minigrad.fused import cuda
+from minigrad.fused import compiled, cuda
 from minigrad.fused.common import (
     GateActivations,
     batch_major,
@@ -70,6 +70,8 @@ class LSTMSequence(Function):
         first_masked = first_masked_step(lengths, steps)
         if is_gpu_array(x):
             step = _cuda_forward_step(xp, variant, peep, hs)
+        elif variant == "lstm" and compiled.applies(x):
+            step = _compiled_forward_step
         else:
             step = partial(
                 _forward_step,
@@ -100,6 +102,8 @@ class LSTMSequence(Function):
         W_t = xp.ascontiguousarray(W.T)
         if is_gpu_array(x_tm):
             step = _cuda_backward_step(xp, variant, peep, hs)
+        elif variant == "lstm" and compiled.applies(x_tm):
+            step = _compiled_backward_step
         else:
             gates = _gates(xp, variant, hs.shape[2], x_tm.dtype)
             step = partial(_backward_step, variant=variant, peep=peep, gates=gates)
@@ -122,8 +126,9 @@ def _forward_step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out, *, variant,
     if variant == "coupled":
         gates(z, xp)
         f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H :]
-        c = f * (c_prev - g)
-        c += g
+        xp.subtract(c_prev, g, out=c_out)  # c = f*(c_prev - g) + g
+        c_out *= f
+        c_out += g
     else:
         i, f, g, o = z[:, :H], z[:, H : 2 * H], z[:, 2 * H : 3 * H], z[:, 3 * H :]
         if peep:  # i and f look at c_{t-1}; o looks at c_t, so it waits for c_t
@@ -132,19 +137,17 @@ def _forward_step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out, *, variant,
             gates(z[:, : 3 * H], xp)
         else:
             gates(z, xp)
-        c = f * c_prev
-        c += i * g
+        xp.multiply(f, c_prev, out=c_out)
+        c_out += i * g
     if peep:
-        o += peep[2] * c
+        o += peep[2] * c_out
         sigmoid_(o, xp)
     if mask is not None:
-        c = c * mask + c_prev * (1 - mask)
-    c_out[...] = c
-    xp.tanh(c, out=tc_out)
-    h = o * tc_out
+        c_out[...] = c_out * mask + c_prev * (1 - mask)
+    xp.tanh(c_out, out=tc_out)
+    xp.multiply(o, tc_out, out=h_out)
     if mask is not None:
-        h = h * mask + h_prev * (1 - mask)
-    h_out[...] = h
+        h_out[...] = h_out * mask + h_prev * (1 - mask)
 
 
 def _backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz, *, variant, peep, gates):
@@ -164,7 +167,11 @@ def _backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz, *, variant, peep, gat
         dc = dc.copy()
     o, dzo = a[:, -H:], dz[:, -H:]
     xp.multiply(dh, tc, out=dzo)
-    dc += dh * o * (1 - tc * tc)
+    d_tanh = tc * tc  # dc += dh * o * (1 - tc^2), with one temporary
+    xp.subtract(1, d_tanh, out=d_tanh)
+    d_tanh *= o
+    d_tanh *= dh
+    dc += d_tanh
     if peep:  # o's pre-activation gradient reaches c_t through p_o, so finish it now
         dzo *= o * (1 - o)
         dc += dzo * peep[2]
@@ -181,7 +188,8 @@ def _backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz, *, variant, peep, gat
         dz[:, : 3 * H] *= gates.derivative(a[:, : 3 * H])
     else:
         dz *= gates.derivative(a)
-    dc_prev = dc * f
+    dc_prev = dc
+    dc_prev *= f  # dc is this step's own copy
     if peep:
         dc_prev += dz[:, :H] * peep[0] + dz[:, H : 2 * H] * peep[1]
     if mask is not None:
@@ -312,6 +320,23 @@ def _cuda_backward_step(xp, variant, peep, placeholder):
         return dc_prev, dh_skip
 
     return step
+
+
+def _compiled_forward_step(z, hw, c_prev, h_prev, mask, h_out, c_out, tc_out):
+    """The compiled CPU version of ``_forward_step`` (variant "lstm", ``fused/compiled.py``)."""
+    m, masked = compiled.mask_args(mask, c_prev)
+    compiled.kernel("lstm_forward")(z, hw, c_prev, h_prev, m, masked, h_out, c_out, tc_out)
+
+
+def _compiled_backward_step(a, tc, c_prev, dh, d_out, dc, mask, dz):
+    """The compiled CPU version of ``_backward_step`` (variant "lstm")."""
+    m, masked = compiled.mask_args(mask, c_prev)
+    dh, dc = compiled.contiguous(dh), compiled.contiguous(dc)
+    xp = get_array_module(dc)
+    dc_prev, dh_skip = xp.empty_like(dc), xp.empty_like(dh)
+    kernel = compiled.kernel("lstm_backward")
+    kernel(a, tc, c_prev, dh, d_out, dc, m, masked, dz, dc_prev, dh_skip)
+    return dc_prev, dh_skip
 
 
 def lstm_sequence(

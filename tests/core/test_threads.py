@@ -94,3 +94,19 @@ def test_restore_puts_the_original_count_back() -> None:
     assert threads.blas_threads() == 1
     tuner.restore()
     assert threads.blas_threads() == 2
+
+
+def test_thread_settings_record_the_pools_and_the_variables(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setenv("UNRELATED_SETTING", "x")
+    threads.set_blas_threads(1)
+    settings = threads.thread_settings()
+    assert settings["cores"] == threads.core_count() >= 1
+    blas = [p for p in settings["pools"] if p["kind"] == "blas"]
+    assert blas and blas[0]["threads"] == 1 and blas[0]["library"]
+    assert settings["env"]["OMP_NUM_THREADS"] == "3"
+    assert settings["env"]["OPENBLAS_CORETYPE"] == "Haswell"
+    assert "UNRELATED_SETTING" not in settings["env"]
