@@ -72,9 +72,9 @@ def test_load_state_dict_names_every_problem():
 def test_load_state_dict_non_strict_tolerates_missing_but_not_shapes():
     model = CharModel()
     before = model.head.W.numpy().copy()
-    model.load_state_dict({"embed.W": np.ones((5, 3))}, strict=False)
+    model.load_state_dict({"embed.W": np.ones((5, 3), np.float16)}, strict=False)
     np.testing.assert_array_equal(model.embed.W.numpy(), np.ones((5, 3)))
-    assert model.embed.W.dtype == np.float32  # the model's dtype wins
+    assert model.embed.W.dtype == np.float32  # the model's dtype wins (a widening cast)
     np.testing.assert_array_equal(model.head.W.numpy(), before)
     with pytest.raises(StateDictError, match="embed.W"):
-        model.load_state_dict({"embed.W": np.ones((6, 3))}, strict=False)
+        model.load_state_dict({"embed.W": np.ones((6, 3), np.float32)}, strict=False)
