@@ -61,12 +61,15 @@ def test_load_state_dict_names_every_problem():
     del state["head.b"]
     state["head.bias"] = np.zeros(5, np.float32)
     state["layers.0.W"] = np.zeros((4, 3), np.float32)
+    state["layers.0.b"] = np.zeros(4, np.int64)
+    state["head.W"] = np.zeros((4, 5), np.int64)
     with pytest.raises(StateDictError) as info:
         model.load_state_dict(state)
     message = str(info.value)
     assert "missing keys: head.b" in message
     assert "unexpected keys: head.bias" in message
     assert "layers.0.W: model (3, 4), state dict (4, 3)" in message
+    assert "layers.0.b, head.W: it holds integers (dtype int64)" in message  # one reason, once
 
 
 def test_load_state_dict_non_strict_tolerates_missing_but_not_shapes():

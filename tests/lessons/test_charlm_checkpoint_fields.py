@@ -24,24 +24,18 @@ from minigrad.lessons.charlm.config import TrainConfig
 from minigrad.lessons.charlm.data import Corpus, read_text_file, toy_text
 from minigrad.lessons.charlm.train import Trainer
 
-TINY = TrainConfig(
-    cell="lstm",
-    hidden_size=16,
-    embedding_size=8,
-    batch_size=4,
-    num_steps=16,
-    max_steps=3,
-    eval_every=0,
-    checkpoint_every=0,
-    seed=1,
+TINY = TrainConfig().replace(
+    **dict(hidden_size=16, embedding_size=8, batch_size=4, num_steps=16, max_steps=3),
+    **dict(eval_every=0, checkpoint_every=0, seed=1),
 )
 
 
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Corpus:
-    path = tmp_path_factory.mktemp("corpus") / "toy.txt"
-    path.write_text(toy_text(8_000, seed=2), encoding="utf-8")
-    return read_text_file(path)
+    """A generated text, long enough for a few batches."""
+    folder = tmp_path_factory.mktemp("corpus")
+    (folder / "toy.txt").write_text(toy_text(8_000, seed=2), encoding="utf-8")
+    return read_text_file(folder / "toy.txt")
 
 
 @pytest.fixture(scope="module")
