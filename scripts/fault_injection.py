@@ -77,11 +77,21 @@ class Counts:
 
     @property
     def ok(self) -> bool:
-        """True when nothing was lost, every resume was exact and nothing was left behind."""
-        return not (self.checkpoints_lost or self.resumes_not_exact or self.temporary_files_left)
+        """True when nothing went wrong: nothing lost, every resume exact, nothing left behind."""
+        return not self.problems
 
 
 # ---------------------------------------------------------------- the children
+def as_from_a_terminal() -> None:
+    """Make Ctrl-C raise KeyboardInterrupt, as in a terminal.
+
+    A process started in the background by a non-interactive shell (``nohup ...
+    &``, some CI runners) inherits SIGINT ignored, and Python then installs no
+    handler: SIGINT would do nothing, which is not the fault being injected.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def child_save(path: str) -> None:
     """Save checkpoints to ``path`` forever, reporting each finished one."""
     import numpy as np
@@ -131,6 +141,7 @@ class Child:
             env=ENV,
         )
         self.lines: list[str] = []
+        self.did_not_stop = False
         self.ready = threading.Event()
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -155,12 +166,21 @@ class Child:
         landed = self.process.poll() is None
         if landed:
             self.process.send_signal(sig)
-        self.finish()
+        self.finish(timeout=120)
         return landed
 
-    def finish(self) -> int:
-        """Wait for the process and its output; its exit code."""
-        code = self.process.wait(timeout=600)
+    def finish(self, timeout: float = 600) -> int:
+        """Wait for the process and its output; its exit code.
+
+        A process that outlives ``timeout`` (one that ignored the signal) is
+        killed, and ``did_not_stop`` says so.
+        """
+        try:
+            code = self.process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.did_not_stop = True
+            self.process.kill()
+            code = self.process.wait()
         self.reader.join(timeout=60)
         return code
 
@@ -222,6 +242,8 @@ def save_scene(folder: Path, rng: random.Random, counts: Counts) -> None:
     sig = rng.choice([signal.SIGKILL, signal.SIGTERM, signal.SIGINT])
     child = Child("save", str(path))
     counts.faults_injected += child.kill_after(rng.uniform(0.0, 0.5), sig)
+    if child.did_not_stop:
+        counts.note(f"save scene: the saving process ignored {sig.name}")
     reported = child.last_saved()
     if reported or path.exists():
         try:
@@ -251,6 +273,8 @@ def training_scenes(
         sig = rng.choice([signal.SIGKILL, signal.SIGINT])
         child = Child("train", str(path), str(corpus), "resume" if resume else "fresh")
         counts.faults_injected += child.kill_after(rng.uniform(0.0, 1.5), sig)
+        if child.did_not_stop:
+            counts.note(f"{scene} scene: the process ignored {sig.name}")
         saved = check_checkpoint(
             path, max(saved, child.last_saved()), counts, f"{scene} ({sig.name})"
         )
@@ -297,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
+        as_from_a_terminal()
         role, *rest = args.child
         if role == "save":
             child_save(rest[0])

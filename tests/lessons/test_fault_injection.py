@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import signal
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -40,7 +41,20 @@ def test_killed_saves_training_runs_and_resumes_lose_nothing(tmp_path: Path) -> 
     assert counts.checkpoints_lost == 0, counts.problems
     assert counts.resumes_not_exact == 0, counts.problems
     assert counts.temporary_files_left == 0, counts.problems
+    assert counts.ok, counts.problems  # no process ignored its signal either
     assert os.listdir(tmp_path) == []  # and it cleaned up after itself
+
+
+def test_a_process_started_with_ctrl_c_ignored_still_takes_it(tmp_path: Path) -> None:
+    script = load_script()
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `nohup ... &` starts a job
+    try:
+        child = script.Child("save", str(tmp_path / "c.npz"))
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert child.kill_after(0.2, signal.SIGINT)
+    assert not child.did_not_stop
+    assert child.process.returncode != 0
 
 
 def test_the_counters_see_a_lost_or_stale_checkpoint(tmp_path: Path) -> None:
