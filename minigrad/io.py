@@ -155,9 +155,11 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike, metadata: Any = None) 
     Keys must be strings. ``metadata`` is any JSON value (usually a dict:
     corpus, hyperparameters, seed...) stored in the header; read it back with
     ``load_metadata``. GPU arrays are copied to the host. The file name is used
-    as given; ``.npz`` is the natural suffix. Raises ``CheckpointError`` for
-    values that cannot be stored without pickle, keys that collide, or a
-    directory that cannot be written.
+    as given; ``.npz`` is the natural suffix. The write is atomic, and removes
+    the temporary files that earlier saves to ``path`` left when they were
+    killed (see ``minigrad.atomic``). Raises ``CheckpointError`` for values
+    that cannot be stored without pickle, keys that collide, a directory that
+    cannot be written, or a read-only file at ``path`` (never replaced).
     """
     target = os.fspath(path)
     if not isinstance(obj, Mapping):

@@ -31,6 +31,7 @@ import argparse
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -156,8 +157,7 @@ class Child:
 
     def last_saved(self) -> int:
         """The last step the child reported saved (0: none)."""
-        steps = [int(line.split()[1]) for line in self.lines if line.startswith("saved ")]
-        return max(steps, default=0)
+        return last_saved(self.lines)
 
     def kill_after(self, delay: float, sig: signal.Signals) -> bool:
         """Wait until it is ready, then ``delay`` seconds, then send ``sig``; True if it landed."""
@@ -183,6 +183,16 @@ class Child:
             code = self.process.wait()
         self.reader.join(timeout=60)
         return code
+
+
+def last_saved(lines: list[str]) -> int:
+    """The highest step reported as ``saved N`` in a child's output lines (0: none).
+
+    A signal can cut a print before its newline, so one line may hold two
+    reports (``saved 16saved 17``).
+    """
+    steps = [int(n) for line in lines for n in re.findall(r"saved (\d+)", line)]
+    return max(steps, default=0)
 
 
 def leftovers(path: Path) -> list[str]:

@@ -82,7 +82,8 @@ class CharCheckpoint:
         installed here, the config describes a model that cannot be built, or
         the weights do not fit the model the config describes.
         """
-        model = self._spare_model if device in (None, "cpu") else None
+        device = device or self.config.device  # by default, where it was trained
+        model = self._spare_model if device == "cpu" else None
         self._spare_model = None  # handed out once: the caller may train it
         if model is None:
             model = build_empty_model(self.path, self.config, len(self.vocab), device)

@@ -214,3 +214,16 @@ def test_an_intact_checkpoint_still_loads_and_generates(
     assert ckpt.build_model().state_dict().keys() == good["model"].keys()
     assert mg.backend.default_rng("cpu").bit_generator.state == before  # sizing drew nothing
     assert main(["generate", str(path), "--length", "5"]) == 0
+
+
+def test_build_model_defaults_to_the_device_it_was_trained_on(
+    good: dict[str, Any], tmp_path: Path
+) -> None:
+    path = tampered(good, setter("config", "device", value="cuda"), tmp_path)
+    ckpt = load_checkpoint(path)  # sizing the read builds on the CPU, whatever the config says
+    assert ckpt.build_model(device="cpu").embedding.W.device == "cpu"
+    if mg.gpu_available():
+        assert load_checkpoint(path).build_model().embedding.W.device == "cuda"
+    else:
+        with pytest.raises(CheckpointError, match="cuda|CUDA|GPU"):
+            load_checkpoint(path).build_model()

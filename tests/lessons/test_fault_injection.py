@@ -83,6 +83,12 @@ def test_the_counters_see_a_lost_or_stale_checkpoint(tmp_path: Path) -> None:
     assert not counts.ok
 
 
+def test_reports_cut_by_a_signal_are_still_read() -> None:
+    script = load_script()
+    assert script.last_saved(["ready", "saved 3", "saved 16saved 17", "interrupted 17"]) == 17
+    assert script.last_saved(["ready"]) == 0
+
+
 def test_bit_for_bit_means_one_ulp_is_a_difference() -> None:
     script = load_script()
     a = {"w": np.linspace(0, 1, 5, dtype=np.float32)}
