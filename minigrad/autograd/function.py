@@ -30,11 +30,15 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any, cast
 
+from numpy import asarray, ndarray
+
 from minigrad.autograd.inplace import saved_checksums
 from minigrad.autograd.mode import flags
-from minigrad.backend import get_array_module
+from minigrad.backend import get_array_module, is_gpu_array
 from minigrad.errors import DeviceError, DTypeError, NumericalError, ShapeError
 from minigrad.tensor import Tensor, write_clock
+
+new_tensor = object.__new__  # an empty Tensor whose slots ``apply`` fills itself
 
 
 class Function:
@@ -105,7 +109,17 @@ class Function:
             # annotation keeps the single-output type nearly every caller needs; callers of
             # multi-output ops use ``apply_multi``, whose annotation says tuple.
             return _wrap_outputs(cls, ctx, inputs, out)  # type: ignore[return-value]
-        result = Tensor(out)
+        # ``Tensor(out)``, written out: this runs once per op, and skipping the call of
+        # ``__init__`` (and setting requires_grad and _ctx once) pays for the write clock.
+        if type(out) is not ndarray and not is_gpu_array(out):
+            out = asarray(out)  # a NumPy scalar from a reduction
+        result = new_tensor(Tensor)
+        result._data = out
+        result._version = 0
+        result.grad = None
+        result._index = 0
+        result.requires_grad = False
+        result._ctx = None
         if flags.grad_enabled:
             for t in inputs:
                 if t.requires_grad:
