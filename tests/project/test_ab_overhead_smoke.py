@@ -14,13 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / ".git").exists(), reason="compares against a git revision")
 def test_ab_overhead_quick_compares_the_working_tree_with_a_revision() -> None:
-    result = subprocess.run(
-        [sys.executable, "benchmarks/ab_overhead.py", "--base", "HEAD", "--quick"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    command = [sys.executable, "benchmarks/ab_overhead.py", "--base", "HEAD", "--quick"]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("A/B over 2 rounds (fresh processes, alternating order); base HEAD")
