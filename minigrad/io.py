@@ -58,6 +58,8 @@ from minigrad.version import __version__
 
 #: The default cap on the memory a loaded file's arrays may take, when the file is smaller.
 DEFAULT_MAX_BYTES = 1 << 30
+#: The most the JSON header (metadata and every non-array value) may take: it is parsed whole.
+MAX_HEADER_BYTES = 64 << 20
 
 FORMAT_NAME = "minigrad-checkpoint"
 FORMAT_VERSION = 1
@@ -365,6 +367,13 @@ def _read(
         # Only the header is read without arrays; it must fit the limit too.
         wanted = specs if arrays else {k: v for k, v in specs.items() if k == HEADER_KEY}
         _check_size(source, wanted, max_bytes)
+        header_size = specs[HEADER_KEY].nbytes if HEADER_KEY in specs else 0
+        if header_size > MAX_HEADER_BYTES:
+            raise CheckpointError(
+                f"{source}: its JSON header would take {_size(header_size)}, more than the "
+                f"{_size(MAX_HEADER_BYTES)} any checkpoint needs; nothing was read. The file "
+                "is damaged or was built to exhaust memory"
+            )
         with np.load(source, allow_pickle=False) as npz:
             header = _read_header(source, npz)
             obj = _rebuild(source, header, npz if arrays else specs)

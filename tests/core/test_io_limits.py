@@ -234,3 +234,14 @@ def test_saving_over_a_read_only_checkpoint_is_refused(tmp_path: Path) -> None:
     path.chmod(0o644)
     io.save({"step": 2}, path)  # writable again: saved
     assert mg.load(path)["step"] == 2
+
+
+def test_a_header_too_large_to_parse_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "c.npz"
+    io.save({"notes": "x" * 5000}, path)  # a header of some 5 kB
+    monkeypatch.setattr(io, "MAX_HEADER_BYTES", 1000)  # the same rule, at a small scale
+    for read in (io.peek, io.load_metadata, mg.load):
+        with pytest.raises(CheckpointError, match="its JSON header would take 5.*more than"):
+            read(path)
