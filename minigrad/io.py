@@ -22,11 +22,19 @@ it: ``load`` uses ``numpy.load(..., allow_pickle=False)`` and refuses object
 arrays. safetensors is just as safe but is another dependency; ``.npz`` needs
 only NumPy, which minigrad requires anyway, and loading it runs no code.
 
-Writes are atomic: the file is written to a temporary name in the same
-directory, flushed and fsync'ed, then renamed over the target with
-``os.replace`` (atomic on POSIX and Windows) and the directory is fsync'ed
-where the platform allows. A crash or exception mid-save leaves the previous
-checkpoint untouched and removes the temporary file.
+Writes are atomic (``minigrad.atomic``): the file is written to a temporary
+name in the same directory, flushed and fsync'ed, then renamed over the target
+with ``os.replace``. A crash or exception mid-save leaves the previous
+checkpoint untouched and removes the temporary file; the temporary files of
+saves killed outright (SIGKILL, a power cut) are removed by the next save to
+the same path. A read-only file is never replaced.
+
+Reading never allocates more than the file can justify: every array's size is
+read from its ``.npy`` header before any data is, and a file whose arrays
+would take more than ``max_bytes`` (by default the larger of its own size and
+``DEFAULT_MAX_BYTES``) is refused, so a small compressed file that would
+inflate to gigabytes (a "zip bomb") is an error, not an allocation.
+``peek`` reads those headers only.
 
 Every problem raises ``CheckpointError`` naming the file and what to do.
 """
@@ -35,17 +43,23 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import stat
 import zipfile
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from minigrad import backend
+from minigrad.atomic import replace_atomically
 from minigrad.errors import CheckpointError
 from minigrad.tensor import Tensor
 from minigrad.version import __version__
+
+#: The default cap on the memory a loaded file's arrays may take, when the file is smaller.
+DEFAULT_MAX_BYTES = 1 << 30
+#: The most the JSON header (metadata and every non-array value) may take: it is parsed whole.
+MAX_HEADER_BYTES = 64 << 20
 
 FORMAT_NAME = "minigrad-checkpoint"
 FORMAT_VERSION = 1
@@ -137,45 +151,17 @@ def _write_archive(file: Any, arrays: dict[str, np.ndarray]) -> None:
             _write_member(archive, name, array)
 
 
-def _file_mode(target: str) -> int:
-    """The permissions an ordinary write would give: the old file's, else 0o666 minus umask.
-
-    ``mkstemp`` creates its file readable by the owner only; without this a
-    checkpoint would silently become private after the first save.
-    """
-    try:
-        return os.stat(target).st_mode & 0o777
-    except OSError:
-        umask = os.umask(0)  # reading the umask means setting it; put it straight back
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable; not possible on every platform, so best effort."""
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    try:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def save(obj: Mapping[str, Any], path: str | os.PathLike, metadata: Any = None) -> None:
     """Write ``obj`` (a nested dict of arrays, Tensors and JSON values) to ``path`` atomically.
 
     Keys must be strings. ``metadata`` is any JSON value (usually a dict:
     corpus, hyperparameters, seed...) stored in the header; read it back with
     ``load_metadata``. GPU arrays are copied to the host. The file name is used
-    as given; ``.npz`` is the natural suffix. Raises ``CheckpointError`` for
-    values that cannot be stored without pickle, keys that collide, or a
-    directory that cannot be written.
+    as given; ``.npz`` is the natural suffix. The write is atomic, and removes
+    the temporary files that earlier saves to ``path`` left when they were
+    killed (see ``minigrad.atomic``). Raises ``CheckpointError`` for values
+    that cannot be stored without pickle, keys that collide, a directory that
+    cannot be written, or a read-only file at ``path`` (never replaced).
     """
     target = os.fspath(path)
     if not isinstance(obj, Mapping):
@@ -194,32 +180,25 @@ def save(obj: Mapping[str, Any], path: str | os.PathLike, metadata: Any = None) 
     }
     arrays[HEADER_KEY] = np.frombuffer(json.dumps(header).encode("utf-8"), dtype=np.uint8)
 
-    directory = os.path.dirname(os.path.abspath(target))
+    _refuse_read_only(target)
     try:
-        _atomic_write(target, directory, arrays)
+        replace_atomically(target, lambda file: _write_archive(file, arrays))
     except OSError as exc:
         raise CheckpointError(f"cannot write checkpoint {target}: {exc}") from exc
-    _fsync_directory(directory)
 
 
-def _atomic_write(target: str, directory: str, arrays: dict[str, np.ndarray]) -> None:
-    """Write to a temporary file beside ``target``, make it durable, then rename it over."""
-    fd, tmp = tempfile.mkstemp(
-        prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory
-    )
+def _refuse_read_only(target: str) -> None:
+    """A read-only checkpoint is one somebody wants kept: never replace it silently."""
     try:
-        with os.fdopen(fd, "wb") as file:
-            _write_archive(file, arrays)
-            file.flush()
-            os.fsync(file.fileno())
-        os.chmod(tmp, _file_mode(target))
-        os.replace(tmp, target)
-    except BaseException:  # a crash, Ctrl-C or full disk: leave no half-written file behind
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        mode = os.stat(target).st_mode
+    except OSError:
+        return  # nothing there yet (or unreachable: the write will say so)
+    # os.access alone is not enough: it says yes to root even for a 0o444 file.
+    if stat.S_ISREG(mode) and (not mode & 0o222 or not os.access(target, os.W_OK)):
+        raise CheckpointError(
+            f"{target} is read-only, so minigrad will not replace it: make it writable "
+            f"(chmod u+w {target}) or save under another name"
+        )
 
 
 # ------------------------------------------------------------------ loading
@@ -246,20 +225,75 @@ def _sniff(path: str) -> None:
     raise CheckpointError(f"{path} is not a minigrad checkpoint (not an .npz/zip archive)")
 
 
-def _check_members(path: str, archive: zipfile.ZipFile) -> None:
-    """Refuse object arrays (pickles in disguise) by reading each member's .npy header only."""
+class ArraySpec(NamedTuple):
+    """An array of a checkpoint as its ``.npy`` header describes it (``peek``): no data read."""
+
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+
+    @property
+    def nbytes(self) -> int:
+        """The memory the array takes once loaded."""
+        return int(np.prod(self.shape, dtype=np.int64)) * self.dtype.itemsize
+
+
+def _scan_members(path: str, archive: zipfile.ZipFile) -> dict[str, ArraySpec]:
+    """Every member's shape and dtype, from its ``.npy`` header only (no data is inflated).
+
+    Refuses object arrays (pickles in disguise) and a member whose header
+    declares more data than the member holds (a truncated or forged file).
+    """
+    specs = {}
     for info in archive.infolist():
         with archive.open(info) as member:
             version = np.lib.format.read_magic(member)
             if version == (1, 0):
-                _, _, dtype = np.lib.format.read_array_header_1_0(member)
+                shape, _, dtype = np.lib.format.read_array_header_1_0(member)
             else:
-                _, _, dtype = np.lib.format.read_array_header_2_0(member)
+                shape, _, dtype = np.lib.format.read_array_header_2_0(member)
+            header_size = member.tell()
+        name = info.filename.removesuffix(_NPY_SUFFIX)
         if dtype.hasobject:
             raise CheckpointError(
                 f"{path}: member {info.filename!r} is an object array, which only pickle can "
                 "read; minigrad never unpickles (it could run arbitrary code)"
             )
+        spec = ArraySpec(tuple(shape), dtype)
+        if header_size + spec.nbytes > info.file_size:
+            raise CheckpointError(
+                f"{path}: array {name!r} declares {spec.shape} {dtype} ({_size(spec.nbytes)}) "
+                f"but its member holds {_size(max(info.file_size - header_size, 0))}: the file "
+                "is truncated or corrupted; use an earlier checkpoint"
+            )
+        specs[name] = spec
+    return specs
+
+
+def _size(nbytes: int) -> str:
+    """``512 bytes``, ``2.0 MiB``, ``2.0 GiB``."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.1f} {unit}"
+    return f"{nbytes} bytes"
+
+
+def _check_size(path: str, specs: Mapping[str, ArraySpec], max_bytes: int | None) -> None:
+    """Refuse, before anything is inflated, arrays that would take more than the limit."""
+    if max_bytes is not None and (
+        not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes < 0
+    ):
+        raise CheckpointError(f"max_bytes must be a number of bytes >= 0, got {max_bytes!r}")
+    on_disk = os.path.getsize(path)
+    limit = max(DEFAULT_MAX_BYTES, on_disk) if max_bytes is None else max_bytes
+    total = sum(spec.nbytes for spec in specs.values())
+    if total > limit:
+        chosen = "" if max_bytes is None else " (max_bytes)"
+        raise CheckpointError(
+            f"{path} would take {_size(total)} in memory once loaded, more than the limit of "
+            f"{_size(limit)}{chosen}, from {_size(on_disk)} on disk; nothing was read. A small "
+            "file that inflates this much is a compressed archive built to exhaust memory, or "
+            "damaged. If you trust it, pass max_bytes= with the size you expect"
+        )
 
 
 def _read_header(path: str, npz: Any) -> dict[str, Any]:
@@ -294,7 +328,8 @@ def _insert(root: dict[str, Any], keys: list[str], value: Any) -> None:
         node[keys[-1]] = value
 
 
-def _rebuild(path: str, header: dict[str, Any], npz: Any) -> dict[str, Any]:
+def _rebuild(path: str, header: dict[str, Any], members: Mapping[str, Any]) -> dict[str, Any]:
+    """The saved nested dict, its arrays taken from ``members`` (the npz, or ``ArraySpec``s)."""
     root: dict[str, Any] = {}
     for entry in header["entries"]:
         keys, kind = list(entry["path"]), entry["kind"]
@@ -304,10 +339,10 @@ def _rebuild(path: str, header: dict[str, Any], npz: Any) -> dict[str, Any]:
             value = entry["value"]
         elif kind in ("array", "scalar"):
             member = entry["member"]
-            if member not in npz.files:
+            if member not in members:
                 raise CheckpointError(f"{path}: array {member!r} named in the header is missing")
-            value = npz[member]
-            if kind == "scalar":
+            value = members[member]
+            if kind == "scalar" and not isinstance(value, ArraySpec):
                 value = value[()]
         else:
             raise CheckpointError(f"{path}: unknown entry kind {kind!r} in the header")
@@ -316,19 +351,43 @@ def _rebuild(path: str, header: dict[str, Any], npz: Any) -> dict[str, Any]:
     return root
 
 
-def _read(path: str | os.PathLike, arrays: bool) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Validate the file and return ``(header, obj)``; ``obj`` is empty unless ``arrays``."""
+def _read(
+    path: str | os.PathLike, arrays: bool, max_bytes: int | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validate the file and return ``(header, obj)``.
+
+    ``obj`` holds the arrays when ``arrays`` is true (after the size check),
+    ``ArraySpec``s in their place otherwise.
+    """
     source = os.fspath(path)
     _sniff(source)
     try:
         with zipfile.ZipFile(source) as archive:
-            _check_members(source, archive)
+            specs = _scan_members(source, archive)
+        # Only the header is read without arrays; it must fit the limit too.
+        wanted = specs if arrays else {k: v for k, v in specs.items() if k == HEADER_KEY}
+        _check_size(source, wanted, max_bytes)
+        header_size = specs[HEADER_KEY].nbytes if HEADER_KEY in specs else 0
+        if header_size > MAX_HEADER_BYTES:
+            raise CheckpointError(
+                f"{source}: its JSON header would take {_size(header_size)}, more than the "
+                f"{_size(MAX_HEADER_BYTES)} any checkpoint needs; nothing was read. The file "
+                "is damaged or was built to exhaust memory"
+            )
         with np.load(source, allow_pickle=False) as npz:
             header = _read_header(source, npz)
-            obj = _rebuild(source, header, npz) if arrays else {}
+            obj = _rebuild(source, header, npz if arrays else specs)
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, TypeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        EOFError,
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        RecursionError,  # a header nested too deep for json
+    ) as exc:
         raise CheckpointError(
             f"{source} is truncated or corrupted ({type(exc).__name__}: {exc}); "
             "use an earlier checkpoint"
@@ -336,7 +395,7 @@ def _read(path: str | os.PathLike, arrays: bool) -> tuple[dict[str, Any], dict[s
     return header, obj
 
 
-def load(path: str | os.PathLike) -> dict[str, Any]:
+def load(path: str | os.PathLike, max_bytes: int | None = None) -> dict[str, Any]:
     """Read a checkpoint written by ``save`` and return the nested dict.
 
     Arrays come back as NumPy arrays on the host (``model.load_state_dict``
@@ -344,8 +403,24 @@ def load(path: str | os.PathLike) -> dict[str, Any]:
     values and the nesting as saved (tuples become lists). Never executes code
     from the file. Raises ``CheckpointError`` naming the file when it is
     missing, truncated, corrupted, a pickle, or from an unknown format version.
+
+    ``max_bytes`` caps the memory the arrays may take, checked from their
+    headers before any data is read; by default it is the larger of the file's
+    size and ``DEFAULT_MAX_BYTES`` (1 GiB): ``save`` stores arrays uncompressed,
+    so an honest file never needs more than its own size. Pass the size you
+    expect (e.g. what the model you load into takes) to be stricter.
     """
-    return _read(path, arrays=True)[1]
+    return _read(path, arrays=True, max_bytes=max_bytes)[1]
+
+
+def peek(path: str | os.PathLike) -> dict[str, Any]:
+    """The checkpoint's nested dict with each array replaced by its ``ArraySpec``.
+
+    Reads the JSON header and each array's ``.npy`` header, never the array
+    data: a quick, memory-safe look at what a file holds (shapes, dtypes,
+    ``nbytes``, and every JSON value) before deciding to ``load`` it.
+    """
+    return _read(path, arrays=False)[1]
 
 
 def load_metadata(path: str | os.PathLike) -> Any:

@@ -49,11 +49,16 @@ from minigrad.errors import NumericalError
 from minigrad.threads import ThreadTuner
 
 from .batches import batch_layout, check_enough, epoch_size, train_val_split
-from .checkpoint import check_resumable, load_checkpoint, save_checkpoint
+from .checkpoint import (
+    check_resumable,
+    load_checkpoint,
+    restore_carried_state,
+    save_checkpoint,
+)
 from .config import TrainConfig
 from .data import Corpus
 from .generate import generate
-from .model import CharLM, detach, state_arrays, state_from_arrays
+from .model import CharLM, detach, state_arrays
 from .prime import DEFAULT_TEMPERATURE, resolve_prime
 from .vocab import Vocabulary
 
@@ -266,7 +271,7 @@ class Trainer:
             self.last_val = self.curves["val"][-1][1]
         if ckpt.carried_state:
             like = self.model.zero_state(self.config.batch_size)
-            self.state = state_from_arrays(ckpt.carried_state, like)
+            self.state = restore_carried_state(ckpt, like)
         _set_rng_state(self.config.device, ckpt.rng_state)
 
     def checkpoint_contents(self) -> dict[str, Any]:

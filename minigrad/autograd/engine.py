@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from minigrad.autograd.inplace import check_checksums, check_unmodified
 from minigrad.autograd.mode import flags
 from minigrad.backend import get_array_module
 from minigrad.errors import GraphError, ShapeError
@@ -115,6 +116,8 @@ def run_backward(
             wanted_nodes.setdefault(t._ctx, []).append((i, t._index))
 
     for root, g in zip(roots, root_grads):
+        if root._version and root._ctx is not None and root._version > root._ctx.clock:
+            check_unmodified(root._ctx, root)
         _deliver(root, g, grads, leaf_grads)
     order = topological_order([r._ctx for r in roots if r._ctx is not None])
 
@@ -134,18 +137,23 @@ def run_backward(
                 f"backward through '{node.name()}' a second time: the graph was freed. "
                 "Pass retain_graph=True to the first backward()."
             )
+        if debug:
+            check_checksums(node)
         in_grads = node.backward(node, g)
         if type(in_grads) is not tuple:
             in_grads = (in_grads,)
         if debug:
             _check_grads(node, inputs, in_grads)
         for t, gi in zip(inputs, in_grads):
+            child = t._ctx
+            # Written (its .data assigned) after this op or its own op ran? Rare: look closer.
+            if t._version and t._version > (node if child is None else child).clock:
+                check_unmodified(node, t)
             if gi is None or not t.requires_grad:
                 continue
-            child = t._ctx
             # The common case inline (one consumer's gradient for a
             # single-output node, no broadcasting); ``_deliver`` does the rest.
-            if child is not None and child.n_outputs == 1 and gi.shape == t.data.shape:
+            if child is not None and child.n_outputs == 1 and gi.shape == t._data.shape:
                 prev = grads.get(child)
                 grads[child] = gi if prev is None else prev + gi
             else:
@@ -168,8 +176,8 @@ def run_backward(
 
 def _deliver(t: Tensor, g: Any, grads: dict, leaf_grads: dict) -> None:
     """Add ``g`` (a gradient for tensor ``t``) to what ``t`` has received so far."""
-    if g.shape != t.data.shape:
-        g = unbroadcast(g, t.data.shape)
+    if g.shape != t._data.shape:
+        g = unbroadcast(g, t._data.shape)
     node = t._ctx
     if node is None:
         prev = leaf_grads.get(t)

@@ -30,10 +30,15 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Any, cast
 
+from numpy import asarray, ndarray
+
+from minigrad.autograd.inplace import saved_checksums
 from minigrad.autograd.mode import flags
-from minigrad.backend import get_array_module
+from minigrad.backend import get_array_module, is_gpu_array
 from minigrad.errors import DeviceError, DTypeError, NumericalError, ShapeError
-from minigrad.tensor import Tensor
+from minigrad.tensor import Tensor, write_clock
+
+new_tensor = object.__new__  # an empty Tensor whose slots ``apply`` fills itself
 
 
 class Function:
@@ -46,6 +51,11 @@ class Function:
     #: backward then receives a tuple of k gradients (zeros where unused).
     n_outputs: int = 1
     output_meta: tuple[tuple[tuple[int, ...], Any], ...] = ()
+    #: ``minigrad.tensor.write_clock.now`` when the op ran: a tensor written later
+    #: (``Tensor._version`` above it) was changed after this op may have kept its array.
+    clock: int = 0
+    #: Debug mode only: a checksum of each array the op kept, checked before its backward.
+    checksums: tuple[int, ...] | None = None
 
     def save_for_backward(self, *arrays: Any) -> None:
         """Keep the arrays ``backward`` needs; read them back as ``ctx.saved``."""
@@ -83,15 +93,15 @@ class Function:
             # building an argument list on the hottest path of the library.
             n = len(inputs)
             if n == 1:
-                out = cls.forward(ctx, inputs[0].data, **params)
+                out = cls.forward(ctx, inputs[0]._data, **params)
             elif n == 2:
-                a, b = inputs[0].data, inputs[1].data
+                a, b = inputs[0]._data, inputs[1]._data
                 if type(a) is not type(b) or a.dtype is not b.dtype:
                     _check_compatible(cls, inputs)
                 out = cls.forward(ctx, a, b, **params) if params else cls.forward(ctx, a, b)
             else:
                 _check_compatible(cls, inputs)
-                out = cls.forward(ctx, *[t.data for t in inputs], **params)
+                out = cls.forward(ctx, *[t._data for t in inputs], **params)
         except ValueError as exc:
             raise _shape_error(cls, inputs, exc) from exc
         if type(out) is tuple:
@@ -99,16 +109,29 @@ class Function:
             # annotation keeps the single-output type nearly every caller needs; callers of
             # multi-output ops use ``apply_multi``, whose annotation says tuple.
             return _wrap_outputs(cls, ctx, inputs, out)  # type: ignore[return-value]
-        result = Tensor(out)
+        # ``Tensor(out)``, written out: this runs once per op, and skipping the call of
+        # ``__init__`` (and setting requires_grad and _ctx once) pays for the write clock.
+        if type(out) is not ndarray and not is_gpu_array(out):
+            out = asarray(out)  # a NumPy scalar from a reduction
+        result = new_tensor(Tensor)
+        result._data = out
+        result._version = 0
+        result.grad = None
+        result._index = 0
+        result.requires_grad = False
+        result._ctx = None
         if flags.grad_enabled:
             for t in inputs:
                 if t.requires_grad:
                     ctx.inputs = inputs
+                    ctx.clock = write_clock.now
                     result.requires_grad = True
                     result._ctx = ctx
                     break
         if flags.debug:
             check_finite(out, cls.name(), inputs, "output")
+            if result._ctx is ctx:
+                ctx.checksums = saved_checksums(ctx)
         return result
 
     @classmethod
@@ -129,6 +152,7 @@ def _wrap_outputs(
     results = tuple(Tensor(o) for o in outs)
     if flags.grad_enabled and any(t.requires_grad for t in inputs):
         ctx.inputs = inputs
+        ctx.clock = write_clock.now
         ctx.n_outputs = len(outs)
         ctx.output_meta = tuple((o.shape, o.dtype) for o in outs)
         for i, r in enumerate(results):
@@ -138,14 +162,16 @@ def _wrap_outputs(
     if flags.debug:
         for o in outs:
             check_finite(o, cls.name(), inputs, "output")
+        if results and results[0]._ctx is ctx:
+            ctx.checksums = saved_checksums(ctx)
     return results
 
 
 def _check_compatible(cls: type[Function], inputs: tuple[Tensor, ...]) -> None:
     """Refuse inputs on different devices or with different dtypes (equal dtypes pass)."""
-    first = inputs[0].data
+    first = inputs[0]._data
     for t in inputs[1:]:
-        other = t.data
+        other = t._data
         if type(other) is not type(first):
             raise DeviceError(
                 f"{cls.name()}: inputs are on different devices ({inputs[0].device} and "

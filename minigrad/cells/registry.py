@@ -5,6 +5,11 @@
 third-party entry point of the group ``minigrad`` on its own (a broken one is
 recorded in ``failures`` and skipped, unless ``MINIGRAD_STRICT_PLUGINS=1``), and
 calls every plugin's ``minigrad_register_cells(register)``.
+
+"Broken" means any exception while importing or registering a third-party
+plugin, ``SystemExit`` included: a plugin that calls ``sys.exit()`` must not end
+the program that loads it. Only ``KeyboardInterrupt`` (the user's Ctrl-C) goes
+through.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import importlib
 import inspect
 import os
 import re
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -38,6 +44,25 @@ BUILTIN_PLUGINS = (
 )
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+#: Set (to anything but "" or "0") to make a failing plugin an error with its traceback.
+STRICT_ENV = "MINIGRAD_STRICT_PLUGINS"
+
+
+def strict_from_env() -> bool:
+    """True if ``MINIGRAD_STRICT_PLUGINS`` asks for strict plugin loading."""
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
+
+
+def _caught(exc: BaseException) -> bool:
+    """Whether a plugin's exception is reported and the plugin skipped: all but Ctrl-C."""
+    return not isinstance(exc, KeyboardInterrupt)
+
+
+def _summary(exc: BaseException) -> str:
+    """``RuntimeError: boom``, ``SystemExit: 0 (it called sys.exit)``: the exception, one line."""
+    text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return f"{text} (it called sys.exit)" if isinstance(exc, SystemExit) else text
 
 
 @dataclass(frozen=True)
@@ -74,12 +99,17 @@ class CellInfo:
 
 @dataclass(frozen=True)
 class PluginFailure:
-    """A plugin that could not be loaded or whose hook failed."""
+    """A plugin that could not be loaded or whose hook failed.
+
+    ``error`` is the exception on one line; ``traceback`` the full traceback
+    (what ``MINIGRAD_STRICT_PLUGINS=1`` prints).
+    """
 
     plugin: str
     distribution: str
     version: str
     error: str
+    traceback: str = ""
 
 
 @dataclass
@@ -103,7 +133,7 @@ class CellRegistry:
     ) -> CellRegistry:
         """Build a registry from the built-ins, entry points and ``extra_plugins``."""
         if strict is None:
-            strict = os.environ.get("MINIGRAD_STRICT_PLUGINS", "") not in ("", "0")
+            strict = strict_from_env()
         registry = cls()
         pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         pm.add_hookspecs(hookspecs)
@@ -139,15 +169,15 @@ class CellRegistry:
                 except PluginError:
                     pm.unregister(name=plugin_name)
                     raise
-            except Exception as exc:
+            except BaseException as exc:  # SystemExit too: see the module docstring
+                if not _caught(exc):
+                    raise
                 if strict:
                     raise PluginError(
                         f"plugin entry point '{ep.name}' ({ep.value}) from {dist_name} "
-                        f"{dist_version} failed to load: {type(exc).__name__}: {exc}"
+                        f"{dist_version} failed to load: {_summary(exc)}"
                     ) from exc
-                self.failures.append(
-                    PluginFailure(ep.name, dist_name, dist_version, f"{type(exc).__name__}: {exc}")
-                )
+                self.failures.append(_failure(ep.name, dist_name, dist_version, exc))
                 continue
             sources[plugin_name] = (dist_name, dist_version)
             self.third_party.add(plugin_name)
@@ -168,7 +198,9 @@ class CellRegistry:
 
             try:
                 impl.function(register=register)
-            except Exception as exc:
+            except BaseException as exc:  # SystemExit too: see the module docstring
+                if not _caught(exc):
+                    raise
                 # Our own validation errors are fatal for built-in and in-code
                 # plugins (a bug to fix now) and in strict mode; an installed
                 # plugin's mistakes are reported and the plugin is skipped.
@@ -180,12 +212,10 @@ class CellRegistry:
                         raise
                     raise PluginError(
                         f"plugin {plugin_name} ({dist} {version}): its minigrad_register_cells "
-                        f"hook raised {type(exc).__name__}: {exc}"
+                        f"hook raised {_summary(exc)}"
                     ) from exc
                 self.cells, self.aliases = before  # none of its cells half-registered
-                self.failures.append(
-                    PluginFailure(plugin_name, dist, version, f"{type(exc).__name__}: {exc}")
-                )
+                self.failures.append(_failure(plugin_name, dist, version, exc))
 
     def add(
         self,
@@ -236,14 +266,31 @@ class CellRegistry:
             raise CellError(
                 f"unknown cell {name!r}.{hint} Available: {', '.join(self.names())}. "
                 "`minigrad cells` lists them with the plugins that provide them."
+                + self._failures_note()
             )
         return info
+
+    def _failures_note(self) -> str:
+        """A sentence naming the plugins that failed (one of them may have had the cell)."""
+        if not self.failures:
+            return ""
+        failed = "; ".join(f"{f.plugin} ({f.distribution}): {f.error}" for f in self.failures)
+        return (
+            f" {len(self.failures)} plugin(s) failed to load and were skipped, which may be "
+            f"where it comes from: {failed}."
+        )
 
     def create(self, name: str, input_size: int, hidden_size: int, **options: Any) -> Any:
         """Instantiate the cell ``name``; unknown options name the cell and its valid options."""
         info = self.get(name)
         check_options(info.cls, options, info.name)
         return info.cls(input_size, hidden_size, **options)
+
+
+def _failure(plugin: str, distribution: str, version: str, exc: BaseException) -> PluginFailure:
+    """A ``PluginFailure`` for ``exc``, with its one-line summary and its traceback."""
+    text = "".join(traceback.format_exception(exc))
+    return PluginFailure(plugin, distribution, version, _summary(exc), text)
 
 
 def _check_hooks(pm: pluggy.PluginManager) -> None:

@@ -5,7 +5,8 @@ checks, static vs dynamic driver, length masking, determinism, save/load, GPU
 parity, docstring, registration, error messages) and one row per check shows
 its status and message. The exit code is 0 when no check failed (skipped
 checks, such as GPU parity without a GPU, are fine) and 1 otherwise; an
-unknown name or option is an error (exit code 2).
+unknown name or option, or an option value the cell refuses when it is built
+(``--option activation=bogus``), is a usage error (exit code 2) naming it.
 
 Cell options are given as ``--option KEY=VALUE``, the value read as a Python
 literal when it is one (``True``, ``0.5``) and as a string otherwise
@@ -16,15 +17,16 @@ from __future__ import annotations
 
 import argparse
 import ast
+import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from minigrad.cells.conformance import CellReport, check_cell
+from minigrad.cells.conformance import CellReport, check_cell, make_subject
 from minigrad.errors import CellError
 
 STATUS_STYLE = {"pass": "bold green", "fail": "bold red", "skip": "yellow"}
@@ -48,6 +50,32 @@ def parse_options(pairs: Sequence[str]) -> dict[str, Any]:
     return options
 
 
+def check_option_values(name: str, options: Mapping[str, Any]) -> None:
+    """Raise ``CellError`` naming each option whose value the cell refuses to be built with.
+
+    The cell is built with its defaults, then with each option alone: an option
+    that turns a cell that builds into one that does not is the user's mistake
+    (a usage error), not a conformance failure. A cell that cannot be built even
+    with its defaults is left to the checks to report.
+    """
+    subject = make_subject(name, options)  # unknown names and options raise here
+    try:
+        dataclasses.replace(subject, options={}).build()
+    except Exception:
+        return
+    refused = []
+    for key, value in options.items():
+        try:
+            dataclasses.replace(subject, options={key: value}).build()
+        except Exception as exc:
+            refused.append(f"--option {key}={value!r} ({type(exc).__name__}: {exc})")
+    if refused:
+        raise CellError(
+            f"check-cell: cell {subject.name or name!r} refuses " + "; ".join(refused) + ". "
+            "Fix the value, or leave the option out to check the cell with its default"
+        )
+
+
 def report_table(report: CellReport) -> Table:
     """A rich table with one row per check: name, status, message."""
     title = f"check-cell {report.label} ({report.cls.__name__}, {report.kind} cell)"
@@ -67,6 +95,7 @@ def report_table(report: CellReport) -> Table:
 def run(args: argparse.Namespace) -> int:
     """Run the kit on ``args.name``; 0 if no check failed, 1 otherwise."""
     options = parse_options(args.option or [])
+    check_option_values(args.name, options)
     report = check_cell(args.name, checks=args.check, **options)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))

@@ -18,20 +18,27 @@ To add a subcommand:
 
 The command line is minigrad's outermost layer: it parses, calls the library
 and prints. Errors the library raises on purpose (``MinigradError``) become one
-red line on stderr and exit code 2 instead of a traceback.
+red line on stderr and exit code 2 instead of a traceback (a ``PluginError``
+caused by a plugin's own exception adds that exception's traceback, for the
+plugin's author). When the reader of the output goes away
+(``minigrad cells --json | head``), the command stops quietly, without a
+traceback, with exit code 1 (as rich, which prints the tables, does then).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sys
+import traceback
 from collections.abc import Sequence
 
 from rich.console import Console
 from rich.text import Text
 
 from minigrad import backend
-from minigrad.errors import MinigradError
+from minigrad.errors import MinigradError, PluginError
 
 #: Subcommand modules under ``minigrad.cli``, in the order ``--help`` lists them.
 SUBCOMMANDS: list[str] = [
@@ -47,6 +54,8 @@ SUBCOMMANDS: list[str] = [
 EXIT_ERROR = 2
 #: Exit code after Ctrl-C, as a shell reports a process ended by SIGINT.
 EXIT_INTERRUPTED = 130
+#: Exit code when stdout's reader closed the pipe (what rich's console returns then too).
+EXIT_BROKEN_PIPE = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,12 +81,42 @@ def print_error(message: str) -> None:
     console.print(Text(f"error: {message}", style="bold red"))
 
 
+def print_cause(exc: MinigradError) -> None:
+    """Under a ``PluginError``'s red line, the traceback of the plugin's exception that caused it.
+
+    That is what ``MINIGRAD_STRICT_PLUGINS=1`` promises a plugin author; an
+    error minigrad raises about the user's input needs no traceback.
+    """
+    if isinstance(exc, PluginError) and exc.__cause__ is not None:
+        print("the plugin's traceback:", file=sys.stderr)
+        traceback.print_exception(exc.__cause__, file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # no real file behind sys.stdout
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``minigrad`` command with ``argv`` (default: ``sys.argv[1:]``).
 
     Returns the exit code: 0 on success, 2 for a usage error or a
-    ``MinigradError``, 130 after Ctrl-C.
+    ``MinigradError``, 130 after Ctrl-C, 1 when stdout's reader went away.
     """
+    try:
+        code = _run(argv)
+        sys.stdout.flush()  # a closed pipe shows here rather than at exit
+        return code
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
@@ -94,6 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(func(args) or 0)
     except MinigradError as exc:
         print_error(str(exc))
+        print_cause(exc)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print_error("interrupted")

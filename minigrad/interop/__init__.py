@@ -181,6 +181,13 @@ def load_torch_state_dict(layer: Any, state: Mapping[str, Any]) -> None:
         bool(getattr(layer, "bidirectional", False)),
         who=who,
     )
+    # The documented conversion: float weights of any precision take the layer's dtype
+    # (load_state_dict itself refuses a narrowing cast that nobody asked for).
+    dtypes = {name: p.dtype for name, p in layer.named_parameters()}
+    converted = {
+        k: v.astype(dtypes[k]) if k in dtypes and v.dtype.kind == "f" else v
+        for k, v in converted.items()
+    }
     # One load for the whole layer: it checks every key before changing any weight.
     layer.load_state_dict(converted, strict=True)
 

@@ -15,7 +15,7 @@ list would hide their parameters, so assigning one raises a TypeError.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -168,22 +168,41 @@ class Module:
         """Every parameter as a NumPy array (copied to the host), keyed by dotted name."""
         return {name: backend.to_numpy(p.data).copy() for name, p in self.named_parameters()}
 
-    def load_state_dict(self, state: dict[str, Any], strict: bool = True) -> None:
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> None:
         """Copy arrays from ``state`` into the parameters, keeping their dtype and device.
 
-        Every problem is reported at once: keys the model expects but ``state``
-        lacks, keys ``state`` has but the model does not, and shape mismatches.
-        With ``strict=False`` missing and unexpected keys are tolerated (shape
-        mismatches never are).
+        Everything is checked before anything changes: if any entry is wrong,
+        ``StateDictError`` lists every problem and no parameter is touched.
+        Problems are keys the model expects but ``state`` lacks, keys ``state``
+        has but the model does not (both tolerated with ``strict=False``),
+        shape mismatches, and values whose dtype does not load (see
+        ``loadable_dtype``: the same dtype, or a float of lower precision into
+        a wider one; never strings, objects, booleans, integers, complex numbers
+        or a float that would be rounded). Convert such a value yourself, e.g.
+        ``value.astype("float32")``, when that is what you mean.
         """
+        owner = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state, Mapping):
+            raise StateDictError(
+                f"{owner}: expected a dict of arrays (e.g. model.state_dict()), "
+                f"got a {type(state).__name__}"
+            )
         own = dict(self.named_parameters())
         missing = [k for k in own if k not in state]
         unexpected = [k for k in state if k not in own]
-        mismatched = [
-            f"{k}: model {own[k].shape}, state dict {tuple(np.shape(state[k]))}"
-            for k in own
-            if k in state and tuple(np.shape(state[k])) != own[k].shape
-        ]
+        mismatched: list[str] = []
+        refused: dict[str, list[str]] = {}  # reason -> keys, so a whole model's reads once
+        arrays: dict[str, Any] = {}
+        for k, p in own.items():
+            if k not in state:
+                continue
+            array, problem = _as_loadable_array(state[k], p)
+            if problem:
+                refused.setdefault(problem, []).append(k)
+            elif tuple(array.shape) != p.shape:
+                mismatched.append(f"{k}: model {p.shape}, state dict {tuple(array.shape)}")
+            else:
+                arrays[k] = array
         problems = []
         if strict and missing:
             problems.append("missing keys: " + ", ".join(missing))
@@ -191,13 +210,22 @@ class Module:
             problems.append("unexpected keys: " + ", ".join(unexpected))
         if mismatched:
             problems.append("shape mismatches: " + "; ".join(mismatched))
+        if refused:
+            problems.append(
+                "dtypes that do not load: "
+                + "; ".join(f"{', '.join(keys)}: {why}" for why, keys in refused.items())
+            )
         if problems:
-            raise StateDictError(f"{type(self).__name__}.load_state_dict: " + " | ".join(problems))
-        for k, p in own.items():
-            if k in state:
-                value = state[k].data if isinstance(state[k], Tensor) else state[k]
-                xp = backend.get_array_module(p.data)
-                p.data = xp.asarray(backend.to_device(value, p.device), dtype=p.dtype).copy()
+            raise StateDictError(f"{owner}: " + " | ".join(problems) + ". Nothing was loaded")
+        # Every new array is made (cast and moved) before the first assignment, so a
+        # failure there (a full GPU) also leaves the model as it was.
+        new = {}
+        for k, array in arrays.items():
+            p = own[k]
+            xp = backend.get_array_module(p.data)
+            new[k] = xp.asarray(backend.to_device(array, p.device), dtype=p.dtype).copy()
+        for k, array in new.items():
+            own[k].data = array
 
     def extra_repr(self) -> str:
         """A one-line summary of this module's configuration, shown by ``repr``."""
@@ -209,3 +237,51 @@ class Module:
             body = repr(child).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return lines[0] + ")" if len(lines) == 1 else "\n".join(lines) + "\n)"
+
+
+#: What each dtype kind is, for the messages of ``loadable_dtype``.
+_KIND_NAMES = {
+    "b": "booleans",
+    "i": "integers",
+    "u": "unsigned integers",
+    "c": "complex numbers (the imaginary part would be lost)",
+    "O": "Python objects",
+    "U": "strings",
+    "S": "bytes",
+    "V": "raw records",
+    "M": "dates",
+    "m": "time spans",
+}
+
+
+def loadable_dtype(source: npt.DTypeLike, target: npt.DTypeLike) -> str | None:
+    """None if values of dtype ``source`` load into a parameter of dtype ``target``; else why not.
+
+    The rule of ``Module.load_state_dict``: the same dtype, or a float into a
+    wider float (float16 -> float32 -> float64, which is exact). Anything else
+    would change or misread the values: a narrower float rounds them, and
+    strings, objects, booleans, integers and complex numbers are not weights.
+    """
+    src, dst = np.dtype(source), np.dtype(target)
+    if src == dst or (src.kind == dst.kind == "f" and src.itemsize < dst.itemsize):
+        return None
+    if src.kind == "f" and dst.kind == "f":
+        return (
+            f"{src} values would be rounded to the parameter's {dst}; convert them with "
+            f".astype('{dst}') if that is what you want"
+        )
+    what = _KIND_NAMES.get(src.kind, f"values of dtype {src}")
+    return f"it holds {what} (dtype {src}), the parameter is {dst}"
+
+
+def _as_loadable_array(value: Any, param: Parameter) -> tuple[Any, str | None]:
+    """``(array, None)`` for a value that loads into ``param``, ``(None, reason)`` otherwise."""
+    if isinstance(value, Tensor):
+        value = value.data
+    if not (isinstance(value, np.ndarray) or backend.is_gpu_array(value)):
+        try:
+            value = np.asarray(value)
+        except ValueError as exc:  # ragged nested lists
+            return None, f"it is not an array ({exc})"
+    problem = loadable_dtype(value.dtype, param.dtype)
+    return (None, problem) if problem else (value, None)

@@ -73,10 +73,10 @@ def cross_entropy(
     an all-padding batch then cannot poison training.
     """
     t = as_array(targets)
-    if isinstance(t, (list, tuple)):
-        t = np.asarray(t)  # plain class indices; moved to the logits' device below
+    if isinstance(t, (list, tuple, int)) and not isinstance(t, bool):
+        t = np.asarray(t)  # plain class indices (one int for 1-D logits); moved below
     if not hasattr(t, "dtype") or t.dtype.kind not in "iu":
-        kind = getattr(t, "dtype", type(t).__name__)
+        kind = f"dtype {t.dtype}" if hasattr(t, "dtype") else f"a {type(t).__name__}"
         raise DTypeError(
             f"cross_entropy: targets must be integer class indices, got {kind}; "
             "use .astype('int64') (probabilities/one-hot targets are not accepted)"

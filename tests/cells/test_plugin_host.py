@@ -400,3 +400,107 @@ def test_registered_in_code_plugins_are_attributed_to_code() -> None:
     reg = CellRegistry.load(builtins=(), entry_points=False, extra_plugins=(p,))
     info = reg.get("echo")
     assert (info.plugin, info.distribution) == ("in_code_plugin", "(registered in code)")
+
+
+# ------------------------------------------------- plugins that exit or escape
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("import sys\nsys.exit(0)\n", "SystemExit: 0 (it called sys.exit)"),
+        ("import sys\nsys.exit()\n", "SystemExit (it called sys.exit)"),
+        ("raise SystemExit('no GPU here, bye')\n", "SystemExit: no GPU here, bye"),
+        (
+            "class Escape(BaseException):\n    pass\nraise Escape('not an Exception')\n",
+            "Escape: not an Exception",
+        ),
+    ],
+    ids=["exit-0", "exit-none", "exit-message", "base-exception"],
+)
+def test_a_plugin_that_exits_on_import_is_reported_and_skipped(
+    install: Callable[..., Path], source: str, expected: str
+) -> None:
+    module = f"hosttest_exit_{abs(hash(source))}"
+    install(
+        "exit-cells",
+        "0.3",
+        {"exiter": module, "good": "hosttest_good_after_exit"},
+        {module: source, "hosttest_good_after_exit": GOOD_PLUGIN},
+    )
+    reg = CellRegistry.load(builtins=ONLY_RNN, strict=False)  # returns: nothing ends here
+    assert {"rnn", "third_party"} <= set(reg.names())
+    (failure,) = reg.failures
+    assert (failure.plugin, failure.distribution, failure.version) == (
+        "exiter",
+        "exit-cells",
+        "0.3",
+    )
+    assert failure.error.startswith(expected)
+    assert failure.traceback.startswith("Traceback (most recent call last)")
+    assert module in failure.traceback  # the plugin's own frame, for its author
+
+
+def test_a_hook_that_exits_is_reported_and_its_cells_rolled_back() -> None:
+    def hook(register: Any) -> None:
+        register("echo", EchoCell)
+        raise SystemExit(2)
+
+    reg = CellRegistry.load(
+        builtins=ONLY_RNN, entry_points=False, extra_plugins=(plugin("exiting_hook", hook),)
+    )
+    (failure,) = reg.failures
+    assert failure.plugin == "exiting_hook" and failure.error.startswith("SystemExit: 2")
+    assert reg.names() == ["rnn"]
+
+
+def test_ctrl_c_while_loading_a_plugin_still_stops(install: Callable[..., Path]) -> None:
+    install(
+        "ctrlc-cells",
+        "1.0",
+        {"ctrlc": "hosttest_ctrlc"},
+        {"hosttest_ctrlc": "raise KeyboardInterrupt\n"},
+    )
+    with pytest.raises(KeyboardInterrupt):
+        CellRegistry.load(builtins=ONLY_RNN, strict=False)
+
+
+def test_strict_mode_turns_an_exiting_plugin_into_a_plugin_error(
+    install: Callable[..., Path],
+) -> None:
+    install(
+        "exit-cells",
+        "0.3",
+        {"exiter": "hosttest_exit_s"},
+        {"hosttest_exit_s": "raise SystemExit(0)\n"},
+    )
+    with pytest.raises(PluginError, match="'exiter'.*SystemExit: 0") as info:
+        CellRegistry.load(builtins=ONLY_RNN, strict=True)
+    assert isinstance(info.value.__cause__, SystemExit)
+
+
+def test_available_survives_a_plugin_that_exits(
+    install: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cells, "_registry", None)  # restored after the test
+    install(
+        "exit-cells",
+        "0.3",
+        {"exiter": "hosttest_exit_a"},
+        {"hosttest_exit_a": "raise SystemExit(0)\n"},
+    )
+    assert "rnn" in cells.available()
+    assert [f.plugin for f in cells.failures()] == ["exiter"]
+
+
+def test_an_unknown_name_mentions_the_plugins_that_failed(install: Callable[..., Path]) -> None:
+    install(
+        "exit-cells",
+        "0.3",
+        {"exiter": "hosttest_exit_u"},
+        {"hosttest_exit_u": "raise SystemExit(0)\n"},
+    )
+    reg = CellRegistry.load(builtins=ONLY_RNN, strict=False)
+    with pytest.raises(CellError) as info:
+        reg.get("mgu")
+    message = str(info.value)
+    assert "unknown cell 'mgu'" in message
+    assert "1 plugin(s) failed to load" in message and "exiter (exit-cells)" in message

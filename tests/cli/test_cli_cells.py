@@ -154,7 +154,7 @@ def test_cells_lists_every_builtin_from_the_real_registry(
     assert by_name["bidirectional"]["kind"] == "sequence"
 
 
-def test_a_strict_plugin_failure_is_one_error_line(
+def test_a_strict_plugin_failure_is_an_error_line_then_the_plugins_traceback(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def strict_registry() -> CellRegistry:
@@ -168,7 +168,9 @@ def test_a_strict_plugin_failure_is_one_error_line(
     monkeypatch.setattr("minigrad.cli.cells.registry", strict_registry)
     assert main(["cells"]) == 2
     err = capsys.readouterr().err
-    assert "error: plugin bad_plugin" in err and "cannot find libfoo.so" in err
+    assert err.startswith("error: plugin bad_plugin") and "cannot find libfoo.so" in err
+    assert "the plugin's traceback:\nTraceback (most recent call last)" in err
+    assert "in _raising_hook" in err  # the plugin's own frame
 
 
 # ----------------------------------------------------------- check-cell

@@ -61,20 +61,23 @@ def test_load_state_dict_names_every_problem():
     del state["head.b"]
     state["head.bias"] = np.zeros(5, np.float32)
     state["layers.0.W"] = np.zeros((4, 3), np.float32)
+    state["layers.0.b"] = np.zeros(4, np.int64)
+    state["head.W"] = np.zeros((4, 5), np.int64)
     with pytest.raises(StateDictError) as info:
         model.load_state_dict(state)
     message = str(info.value)
     assert "missing keys: head.b" in message
     assert "unexpected keys: head.bias" in message
     assert "layers.0.W: model (3, 4), state dict (4, 3)" in message
+    assert "layers.0.b, head.W: it holds integers (dtype int64)" in message  # one reason, once
 
 
 def test_load_state_dict_non_strict_tolerates_missing_but_not_shapes():
     model = CharModel()
     before = model.head.W.numpy().copy()
-    model.load_state_dict({"embed.W": np.ones((5, 3))}, strict=False)
+    model.load_state_dict({"embed.W": np.ones((5, 3), np.float16)}, strict=False)
     np.testing.assert_array_equal(model.embed.W.numpy(), np.ones((5, 3)))
-    assert model.embed.W.dtype == np.float32  # the model's dtype wins
+    assert model.embed.W.dtype == np.float32  # the model's dtype wins (a widening cast)
     np.testing.assert_array_equal(model.head.W.numpy(), before)
     with pytest.raises(StateDictError, match="embed.W"):
-        model.load_state_dict({"embed.W": np.ones((6, 3))}, strict=False)
+        model.load_state_dict({"embed.W": np.ones((6, 3), np.float32)}, strict=False)

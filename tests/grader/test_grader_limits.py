@@ -83,7 +83,7 @@ def test_an_endless_flood_of_output_is_capped(workspace: Workspace, tmp_path: Pa
         from minigrad.lessons.grader.runner import grade_exercise
         from minigrad.lessons.grader.workspace import Workspace
         result = grade_exercise(
-            Workspace.open({str(workspace.root)!r}), load_manifest().get("cells.gru"), timeout=4
+            Workspace.open({str(workspace.root)!r}), load_manifest().get("cells.gru"), timeout=8
         )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
         print(json.dumps({{"status": result.status, "peak_mb": peak, "output": result.output}}))
