@@ -204,7 +204,7 @@ class VanillaLSTMCell(LSTMVariantCell):
     The same cell as ``peephole_lstm``, registered again under the paper's
     name so a shoot-out lists all nine. Parameters: ``U`` [I, 4H], ``W``
     [H, 4H], ``b`` [4H] (blocks i, f, g, o); ``p_i``, ``p_f``, ``p_o`` [H].
-    State ``(h, c)``. Runs fused when ``fused=True``.
+    State layout: ``(h, c)``. Runs fused when ``fused=True``.
     """
 
 
@@ -220,7 +220,7 @@ class NoInputGateLSTMCell(LSTMVariantCell):
         h_t = o_t * tanh(c_t)
 
     Parameters: ``U`` [I, 3H], ``W`` [H, 3H], ``b`` [3H] (blocks f, g, o);
-    ``p_f`` and ``p_o`` [H]. State ``(h, c)``.
+    ``p_f`` and ``p_o`` [H]. State layout: ``(h, c)``.
     """
 
     switches = Switches(input_gate=False)
@@ -240,7 +240,7 @@ class NoForgetGateLSTMCell(LSTMVariantCell):
     The cell can only add: over a long stream it grows without bound unless
     the state is reset. ``forget_bias`` has no block to go to and is ignored.
     Parameters: ``U`` [I, 3H], ``W`` [H, 3H], ``b`` [3H] (blocks i, g, o);
-    ``p_i`` and ``p_o`` [H]. State ``(h, c)``.
+    ``p_i`` and ``p_o`` [H]. State layout: ``(h, c)``.
     """
 
     switches = Switches(forget_gate=False)
@@ -258,7 +258,7 @@ class NoOutputGateLSTMCell(LSTMVariantCell):
         h_t = tanh(c_t)
 
     Parameters: ``U`` [I, 3H], ``W`` [H, 3H], ``b`` [3H] (blocks i, f, g);
-    ``p_i`` and ``p_f`` [H]. State ``(h, c)``.
+    ``p_i`` and ``p_f`` [H]. State layout: ``(h, c)``.
     """
 
     switches = Switches(output_gate=False)
@@ -277,7 +277,7 @@ class NoInputActivationLSTMCell(LSTMVariantCell):
         h_t = o_t * tanh(c_t)
 
     Parameters: ``U`` [I, 4H], ``W`` [H, 4H], ``b`` [4H] (blocks i, f, g, o);
-    ``p_i``, ``p_f``, ``p_o`` [H]. State ``(h, c)``.
+    ``p_i``, ``p_f``, ``p_o`` [H]. State layout: ``(h, c)``.
     """
 
     switches = Switches(input_activation=False)
@@ -297,7 +297,7 @@ class NoOutputActivationLSTMCell(LSTMVariantCell):
 
     Nothing bounds h_t: the output grows with the cell.
     Parameters: ``U`` [I, 4H], ``W`` [H, 4H], ``b`` [4H] (blocks i, f, g, o);
-    ``p_i``, ``p_f``, ``p_o`` [H]. State ``(h, c)``.
+    ``p_i``, ``p_f``, ``p_o`` [H]. State layout: ``(h, c)``.
     """
 
     switches = Switches(output_activation=False)
@@ -317,7 +317,7 @@ class NoPeepholeLSTMCell(LSTMVariantCell):
 
     The same cell as ``lstm`` (today's standard LSTM, PyTorch's and Keras'),
     registered again under the paper's name. Parameters: ``U`` [I, 4H],
-    ``W`` [H, 4H], ``b`` [4H] (blocks i, f, g, o). State ``(h, c)``. Runs
+    ``W`` [H, 4H], ``b`` [4H] (blocks i, f, g, o). State layout: ``(h, c)``. Runs
     fused when ``fused=True``.
     """
 
@@ -341,7 +341,7 @@ class CoupledGatesLSTMCell(LSTMVariantCell):
     no peepholes. So that f starts where the other cells' does,
     ``forget_bias`` is subtracted from the i block of ``b``. Parameters:
     ``U`` [I, 3H], ``W`` [H, 3H], ``b`` [3H] (blocks i, g, o); ``p_i`` and
-    ``p_o`` [H]. State ``(h, c)``.
+    ``p_o`` [H]. State layout: ``(h, c)``.
     """
 
     switches = Switches(coupled=True)
@@ -365,8 +365,8 @@ class FullGateRecurrenceLSTMCell(LSTMVariantCell):
     Nine more H x H matrices than V (the paper's R_ii, R_fi, ... ). The
     previous gates are part of the state. Parameters: ``U`` [I, 4H], ``W``
     [H, 4H], ``b`` [4H] (blocks i, f, g, o); ``p_i``, ``p_f``, ``p_o`` [H];
-    ``R`` [3H, 3H] (rows i, f, o of q_{t-1}; columns i, f, o). State
-    ``(h, c, q)``.
+    ``R`` [3H, 3H] (rows i, f, o of q_{t-1}; columns i, f, o).
+    State layout: ``(h, c, q)``.
     """
 
     switches = Switches(full_gate_recurrence=True)

@@ -91,7 +91,7 @@ class Mut1Cell(MutationCell):
     The paper writes tanh(x_t) with no weight (so I = H); here x_t goes
     through U_n first. z is the write gate (the paper's convention).
     Parameters: ``U`` [I, 3H] (blocks z, r, n), ``W`` [H, 2H] (blocks r, n),
-    ``b`` [3H] (blocks z, r, n). State ``h``.
+    ``b`` [3H] (blocks z, r, n). State layout: ``h``.
     """
 
     recurrent = "rn"
@@ -119,7 +119,7 @@ class Mut2Cell(MutationCell):
 
     The paper's reset gate adds x_t itself (so I = H); here x_t goes through
     U_r. z is the write gate. Parameters: ``U`` [I, 3H], ``W`` [H, 3H] and
-    ``b`` [3H], each in blocks z, r, n. State ``h``.
+    ``b`` [3H], each in blocks z, r, n. State layout: ``h``.
     """
 
     def gates(
@@ -140,7 +140,7 @@ class Mut3Cell(MutationCell):
         h_t = z_t * n_t + (1 - z_t) * h_{t-1}
 
     As the paper; z is the write gate. Parameters: ``U`` [I, 3H], ``W``
-    [H, 3H] and ``b`` [3H], each in blocks z, r, n. State ``h``.
+    [H, 3H] and ``b`` [3H], each in blocks z, r, n. State layout: ``h``.
     """
 
     def gates(
