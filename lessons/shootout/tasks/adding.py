@@ -18,15 +18,14 @@ import numpy as np
 
 import minigrad as mg
 
-from ..spec import CellSpec, RunSpec
+from ..spec import RunSpec
 from .base import (
     TEST_SEED,
     VALIDATION_SEED,
     NullLogger,
     Outcome,
     RunLogger,
-    SequenceModel,
-    count_model_parameters,
+    SequenceTask,
     train_loop,
 )
 
@@ -62,12 +61,13 @@ def fixed_set(seed: int, size: int, length: int) -> tuple[np.ndarray, np.ndarray
     return adding_batch(size, length, np.random.default_rng(seed))
 
 
-class AddingTask:
+class AddingTask(SequenceTask):
     """Regress the sum of two marked numbers; metric: validation mean squared error."""
 
     name = "adding"
     metric_name = "validation MSE"
     description = "the adding problem: sum of two marked numbers in a long sequence"
+    outputs = 1  # the sum, read at the last step
 
     PRESETS: dict[str, dict[str, Any]] = {
         "tiny": {"length": 10, "batch": 16, "steps": 30, "eval_every": 10, "eval_size": 200,
@@ -78,21 +78,9 @@ class AddingTask:
                  "eval_size": 1000, "budget": 2500, "clip": 1.0},
     }  # fmt: skip
 
-    def settings(self, preset: str) -> dict[str, Any]:
-        """The preset's sequence length, batch, steps, evaluation and parameter budget."""
-        return dict(self.PRESETS[preset])
-
     def references(self, settings: dict[str, Any]) -> dict[str, float]:
         """Always answering 1."""
         return {"predict 1": BASELINE}
-
-    def build(self, cell: CellSpec, hidden_size: int) -> SequenceModel:
-        """The model: the cell over [B, T, 2], one linear output read at the last step."""
-        return SequenceModel(cell, 2, hidden_size, 1)
-
-    def count_parameters(self, cell: CellSpec, hidden_size: int, settings: dict) -> int:
-        """Parameters of ``build(cell, hidden_size)``."""
-        return count_model_parameters(self.build(cell, hidden_size))
 
     def run(self, spec: RunSpec, logger: RunLogger | None = None) -> Outcome:
         """Train on fresh batches (drawn from the run's seed) and measure on the fixed sets."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 
@@ -104,6 +104,31 @@ class SequenceModel(nn.Module):
 def count_model_parameters(model: nn.Module) -> int:
     """How many numbers the optimizer trains."""
     return sum(p.size for p in model.parameters())
+
+
+class PresetTask:
+    """A task whose settings come from its ``PRESETS`` table (tiny, quick, full)."""
+
+    PRESETS: ClassVar[dict[str, dict[str, Any]]] = {}
+
+    def settings(self, preset: str) -> dict[str, Any]:
+        """A copy of the preset's settings (sizes, steps, evaluation, parameter budget)."""
+        return dict(self.PRESETS[preset])
+
+
+class SequenceTask(PresetTask):
+    """A task on [B, T, ``inputs``] sequences with a linear read-out of ``outputs`` numbers."""
+
+    inputs: ClassVar[int] = 2
+    outputs: ClassVar[int] = 1
+
+    def build(self, cell: CellSpec, hidden_size: int) -> SequenceModel:
+        """The cell over the inputs and the linear read-out."""
+        return SequenceModel(cell, self.inputs, hidden_size, self.outputs)
+
+    def count_parameters(self, cell: CellSpec, hidden_size: int, settings: dict) -> int:
+        """Parameters of ``build(cell, hidden_size)``."""
+        return count_model_parameters(self.build(cell, hidden_size))
 
 
 def train_loop(

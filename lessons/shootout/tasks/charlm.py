@@ -33,7 +33,7 @@ from minigrad.lessons.charlm import (
 )
 
 from ..spec import CellSpec, RunSpec
-from .base import NullLogger, Outcome, RunLogger, count_model_parameters
+from .base import NullLogger, Outcome, PresetTask, RunLogger, count_model_parameters
 
 
 @functools.cache
@@ -60,7 +60,7 @@ class CurveHooks(TrainHooks):
         self.logger.scalar("validation/loss", val_loss, trainer.step)
 
 
-class CharLMTask:
+class CharLMTask(PresetTask):
     """Predict the next character; metric: validation cross-entropy in nats per character."""
 
     name = "charlm"
@@ -78,10 +78,6 @@ class CharLMTask:
                  "num_steps": 64, "steps": 800, "eval_every": 200, "eval_batches": 8,
                  "budget": 20_000, "clip": 5.0, "holdout": 0.1},
     }  # fmt: skip
-
-    def settings(self, preset: str) -> dict[str, Any]:
-        """The preset's slice, model sizes, steps, evaluation and parameter budget."""
-        return dict(self.PRESETS[preset])
 
     def _vocab(self, settings: dict[str, Any]) -> Vocabulary:
         return Vocabulary.from_text(corpus_slice(settings["corpus"], settings["chars"]).text)

@@ -18,15 +18,14 @@ import numpy as np
 import minigrad as mg
 from minigrad.lessons.lesson1.data import classify, expected_losses, gen_batch, gen_data
 
-from ..spec import CellSpec, RunSpec
+from ..spec import RunSpec
 from .base import (
     TEST_SEED,
     VALIDATION_SEED,
     NullLogger,
     Outcome,
     RunLogger,
-    SequenceModel,
-    count_model_parameters,
+    SequenceTask,
     train_loop,
 )
 
@@ -37,12 +36,13 @@ def fixed_series(seed: int, size: int) -> tuple[np.ndarray, np.ndarray]:
     return gen_data(size, np.random.default_rng(seed))
 
 
-class EchoTask:
+class EchoTask(SequenceTask):
     """Predict the echoed coin flips; metric: validation cross-entropy in nats."""
 
     name = "echo"
     metric_name = "validation nats"
     description = "lesson 1's echo task: Y_t depends on X_{t-3} and X_{t-8}"
+    outputs = 2  # the logits of Y_t = 0 and 1, at every step
 
     PRESETS: dict[str, dict[str, Any]] = {
         "tiny": {"num_steps": 10, "batch": 32, "steps": 40, "eval_every": 20,
@@ -53,21 +53,9 @@ class EchoTask:
                  "eval_size": 50_000, "budget": 600, "clip": 5.0},
     }  # fmt: skip
 
-    def settings(self, preset: str) -> dict[str, Any]:
-        """The preset's window, batch, steps, evaluation and parameter budget."""
-        return dict(self.PRESETS[preset])
-
     def references(self, settings: dict[str, Any]) -> dict[str, float]:
         """The three best losses of lesson 1 (neither, the first, both echoes)."""
         return expected_losses()
-
-    def build(self, cell: CellSpec, hidden_size: int) -> SequenceModel:
-        """The cell over one-hot [B, T, 2] inputs and a two-class read-out at every step."""
-        return SequenceModel(cell, 2, hidden_size, 2)
-
-    def count_parameters(self, cell: CellSpec, hidden_size: int, settings: dict) -> int:
-        """Parameters of ``build(cell, hidden_size)``."""
-        return count_model_parameters(self.build(cell, hidden_size))
 
     def run(self, spec: RunSpec, logger: RunLogger | None = None) -> Outcome:
         """Train on one long series drawn from the run's seed, windows in order, state carried."""
