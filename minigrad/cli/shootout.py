@@ -70,7 +70,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         help="tiny (seconds), quick (minutes), full (an hour or more); default quick",
     )  # fmt: skip
     parser.add_argument(
-        "--lrs", type=_rates, metavar="LIST", help="Adam learning rates (default 0.003,0.01,0.03)"
+        "--lrs",
+        type=_rates,
+        metavar="LIST",
+        help="Adam learning rates (default: tiny 0.01,0.03; quick 0.003,0.01,0.03; full 0.01,0.03)",
     )
     parser.add_argument("--budget", type=_positive_int, help="parameters per model (preset's)")
     parser.add_argument(

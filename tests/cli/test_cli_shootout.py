@@ -115,3 +115,23 @@ def test_the_live_view_fits_an_80_by_24_terminal(tmp_path: Path) -> None:
     assert "vs lstm" in plain
     table = [line for line in plain.splitlines() if line.startswith(("┃", "│", "┏", "└"))]
     assert table and max(len(line) for line in table) <= 80
+
+
+def test_plot_without_matplotlib_fails_before_any_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from minigrad.lessons.framework import plot
+
+    monkeypatch.setattr(plot.importlib.util, "find_spec", lambda name: None)
+    results = tmp_path / "r.jsonl"
+    code = main([*TINY, "--results", str(results), "--plot", str(tmp_path / "p.png")])
+    assert code == 2 and "matplotlib" in capsys.readouterr().err
+    assert not results.exists()
+
+
+def test_plot_draws_both_charts(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="the 'plot' extra")
+    png = tmp_path / "p.png"
+    args = [*TINY, "--cells", "rnn,lstm", "--seeds", "1", "--lrs", "0.03", "--plot", str(png)]
+    assert main([*args, "--results", str(tmp_path / "r.jsonl")]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
