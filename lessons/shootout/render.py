@@ -99,8 +99,9 @@ def charts(summary: SweepSummary, plan: SweepPlan, records: list[dict]) -> list[
     """Test metric against parameters, and validation metric against wall-clock seconds."""
     references = get_task(plan.task).references(plan.settings)
     shown = chart_cells(summary)
+    tested = summary.metric.replace("validation", "test")
     by_params = LineChart(
-        f"{summary.metric} against parameters", height=8, x_label="parameters", y_label="test"
+        f"{tested} against parameters", height=8, x_label="parameters", y_label="test"
     )
     by_time = LineChart(
         f"{summary.metric} against training time",
