@@ -32,8 +32,8 @@ from .tasks import get_task
 
 SCHEMA_VERSION = 1
 CSV_FIELDS = (
-    "task", "cell", "seed", "lr", "hidden_size", "params", "metric", "test", "seconds", "steps",
-    "status",
+    "task", "cell", "seed", "lr", "hidden_size", "params", "metric", "test", "seconds",
+    "cpu_seconds", "steps", "status",
 )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import platform
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -58,6 +59,7 @@ def execute(spec: RunSpec, make_logger: LoggerFactory | None = None) -> dict[str
         "host": platform.node(),
     }
     logger = make_logger(spec.run_name) if make_logger is not None else NullLogger()
+    cpu_began = time.process_time()
     try:
         # A diverging run overflows on its way to NaN; the NaN is caught and recorded below.
         with blas_thread_limit(1), np.errstate(over="ignore", invalid="ignore"):
@@ -79,4 +81,7 @@ def execute(spec: RunSpec, make_logger: LoggerFactory | None = None) -> dict[str
         record.update(status="failed", error="".join(lines).strip())
     finally:
         logger.close()
+    # CPU time shows what a run costs on a busy machine, where wall-clock time also
+    # counts the time other programs held the core.
+    record["cpu_seconds"] = round(time.process_time() - cpu_began, 3)
     return record

@@ -72,6 +72,7 @@ def test_every_record_has_the_documented_fields(tmp_path: Path) -> None:
     for record in records:
         assert {"cell", "seed", "lr", "params", "metric", "seconds", "steps", "test"} <= set(record)
         assert record["params"] == plan.params["lstm"] and record["hidden_size"] > 0
+        assert 0 < record["cpu_seconds"] and record["host"]
         assert 0.3 < record["metric"] < 0.8 and len(record["curve"]) == 2
         json.dumps(record, allow_nan=False)
 
