@@ -31,6 +31,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+
 import minigrad as mg
 
 from .parameters import GateBlockCell, uniform_parameter
@@ -92,12 +94,27 @@ class LSTMVariantCell(GateBlockCell):
     the blocks and peepholes of the parts it removes. All start uniform in
     (-1/sqrt(H), 1/sqrt(H)); ``forget_bias`` (1.0) is added to the f block of
     ``b`` (for CIFG, subtracted from the i block, so f = 1 - i starts at the
-    same value). ``fused`` (True) runs V and NP through the fused LSTM ops;
-    the other variants always run the composed step.
+    same value). V and NP take the option ``fused`` (True: whole sequences
+    through the fused LSTM ops); the other variants always run the step above.
     """
 
     switches: ClassVar[Switches] = Switches()
     state_layout = ("h", "c")
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        forget_bias: float = 1.0,
+        *,
+        dtype: Any = np.float32,
+        device: str = "cpu",
+        rng: Any = None,
+    ) -> None:
+        # No fused op computes these variants: no ``fused`` option to pretend otherwise.
+        super().__init__(
+            input_size, hidden_size, forget_bias, False, dtype=dtype, device=device, rng=rng
+        )
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -189,7 +206,31 @@ class LSTMVariantCell(GateBlockCell):
         return super().extra_repr() + "".join(f", {k}={v}" for k, v in changed.items())
 
 
-class VanillaLSTMCell(LSTMVariantCell):
+class FusedVariantCell(LSTMVariantCell):
+    """V and NP, which the fused LSTM ops also compute: they keep the ``fused`` option.
+
+    Equations: those of ``LSTMVariantCell`` (with the subclass's switches).
+    Parameters: ``U`` [I, 4H], ``W`` [H, 4H], ``b`` [4H], and for V ``p_i``,
+    ``p_f``, ``p_o`` [H].
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        forget_bias: float = 1.0,
+        fused: bool = True,
+        *,
+        dtype: Any = np.float32,
+        device: str = "cpu",
+        rng: Any = None,
+    ) -> None:
+        GateBlockCell.__init__(
+            self, input_size, hidden_size, forget_bias, fused, dtype=dtype, device=device, rng=rng
+        )
+
+
+class VanillaLSTMCell(FusedVariantCell):
     """Greff's V: the vanilla LSTM, with peepholes and a forget gate (the family's reference).
 
     Equations (x_t is [B, I], h_t and c_t are [B, H])::
@@ -303,7 +344,7 @@ class NoOutputActivationLSTMCell(LSTMVariantCell):
     switches = Switches(output_activation=False)
 
 
-class NoPeepholeLSTMCell(LSTMVariantCell):
+class NoPeepholeLSTMCell(FusedVariantCell):
     """Greff's NP: no peepholes, the gates see x_t and h_{t-1} only.
 
     Equations (x_t is [B, I], h_t and c_t are [B, H])::

@@ -58,6 +58,8 @@ def list_cells(ctx: LessonContext) -> list[dict[str, Any]]:
     file stops the lesson before the first shoot-out rather than after it.
     """
     get_task("charlm").references(get_task("charlm").settings(ctx.config.task_preset))
+    if ctx.device != "cpu":
+        ctx.note("The shoot-outs train on the CPU (many small runs side by side), not on the GPU.")
     rows = []
     for name in mg.cells.available():
         info = mg.cells.get(name)

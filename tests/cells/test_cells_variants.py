@@ -44,7 +44,7 @@ def greff_step(variant: str, x, h, c, q, p: dict[str, np.ndarray]):
 @pytest.mark.parametrize("variant", GREFF)
 def test_each_greff_variant_follows_the_papers_equations(variant: str) -> None:
     rng = np.random.default_rng(0)
-    cell = mg.cells.create(f"greff_{variant}", 3, 4, dtype=np.float64, fused=False)
+    cell = mg.cells.create(f"greff_{variant}", 3, 4, dtype=np.float64)
     params = {name: p.numpy() for name, p in cell.named_parameters()}
     x = rng.standard_normal((2, 5, 3))
     outputs, final = mg.cells.dynamic_rnn(cell, mg.tensor(x))
@@ -65,6 +65,13 @@ def test_v_and_np_are_the_peephole_and_standard_lstm(variant: str, twin: str) ->
     np.testing.assert_allclose(
         mg.cells.dynamic_rnn(ours, x)[0].numpy(), mg.cells.dynamic_rnn(other, x)[0].numpy()
     )
+
+
+def test_only_the_variants_a_fused_op_computes_have_the_fused_option() -> None:
+    with_option = {v for v in GREFF if "fused" in mg.cells.get(f"greff_{v}").options()}
+    assert with_option == {"v", "np"}
+    with pytest.raises(mg.CellError, match="no option 'fused'"):
+        mg.cells.create("greff_nfg", 2, 3, fused=False)
 
 
 def test_parameter_counts_follow_the_gate_blocks() -> None:
