@@ -52,10 +52,7 @@ BUILTINS = {
             ("fgr", "FullGateRecurrenceLSTMCell"),
         )
     },
-    **{
-        f"jozefowicz_mut{k}": (f"Mut{k}Cell", "minigrad.plugins.jozefowicz", ())
-        for k in (1, 2, 3)
-    },
+    **{f"jozefowicz_mut{k}": (f"Mut{k}Cell", "minigrad.plugins.jozefowicz", ()) for k in (1, 2, 3)},
 }
 
 
