@@ -53,6 +53,8 @@ def results_table(summary: SweepSummary, plan: SweepPlan) -> Table:
 def _cells(row: CellSummary, summary: SweepSummary) -> list[Any]:
     if row.metric_mean is None:
         why = f"{row.diverged} diverged, {row.failed} failed"
+        if not row.diverged and not row.failed:
+            why = "not run yet"
         return [row.cell, f"{row.params:,}", "-", "-", "-", Text(why, style="red"), "-"]
     test = f"{_number(row.test_mean)}±{_number(row.test_std, 3)}"
     if row.cell == summary.baseline:

@@ -90,6 +90,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--fresh", action="store_true",
         help="start over: the old results file is kept beside, renamed, and not reused",
     )  # fmt: skip
+    parser.add_argument(
+        "--no-run", action="store_true",
+        help="train nothing: summarise the runs the results file already holds",
+    )  # fmt: skip
     parser.add_argument("--json", metavar="PATH", help="write every run and the summary as JSON")
     parser.add_argument("--csv", metavar="PATH", help="write one line per run as CSV")
     parser.add_argument("--plot", metavar="PATH", help="draw the charts to a PNG (matplotlib)")
@@ -114,15 +118,10 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
         path.rename(kept)
         console.print(Text(f"Previous results kept as {kept}", style="dim"))
     results = so.ResultsFile(path)
-    workers = args.workers or core_count()
-    if args.scheduler is None and workers > len(plan.runs):
-        workers = max(1, len(plan.runs))
-    executor = so.make_executor(workers, args.scheduler)
     console.print(_plan_text(plan, path))
     began = time.perf_counter()
     try:
-        with so.LiveView(console) as view:
-            records = so.run_sweep(plan, executor, results, view)
+        records, where = _records(args, plan, results, console)
     except KeyboardInterrupt:
         console.print(
             Text(
@@ -144,8 +143,28 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
         console.print(chart_b)
     for line in so.findings(summary, plan):
         console.print(Text(line))
-    _write_outputs(args, plan, records, summary, executor, time.perf_counter() - began, console)
+    _write_outputs(args, plan, records, summary, where, time.perf_counter() - began, console)
     return 0
+
+
+def _records(
+    args: argparse.Namespace, plan: Any, results: Any, console: Console
+) -> tuple[list[dict], str]:
+    """The plan's records: run what is missing (live view), or only read them (--no-run)."""
+    from minigrad.lessons import shootout as so
+
+    if args.no_run:
+        stored = results.load()
+        records = [stored[spec.key] for spec in plan.runs if spec.key in stored]
+        console.print(Text(f"{len(records)} of {len(plan.runs)} runs in {results.path}"))
+        return records, "nothing (--no-run)"
+    workers = args.workers or core_count()
+    if args.scheduler is None:
+        workers = min(workers, len(plan.runs))
+    executor = so.make_executor(workers, args.scheduler)
+    with so.LiveView(console) as view:
+        records = so.run_sweep(plan, executor, results, view)
+    return records, executor.description
 
 
 def _plan_text(plan: Any, path: Path) -> Text:
@@ -165,7 +184,7 @@ def _write_outputs(
     plan: Any,
     records: list[dict],
     summary: Any,
-    executor: Any,
+    where: str,
     seconds: float,
     console: Console,
 ) -> None:
@@ -173,9 +192,7 @@ def _write_outputs(
 
     written = []
     if args.json:
-        document = so.report(
-            plan, records, summary, executor=executor.description, seconds=round(seconds, 1)
-        )
+        document = so.report(plan, records, summary, executor=where, seconds=round(seconds, 1))
         written.append(so.write_json(args.json, document))
     if args.csv:
         written.append(so.write_csv(args.csv, records))

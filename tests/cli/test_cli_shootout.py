@@ -66,6 +66,21 @@ def test_fresh_keeps_the_old_results_beside(tmp_path: Path) -> None:
     assert len(kept) == 1 and results.exists()
 
 
+def test_no_run_summarises_a_partial_sweep_without_training(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "runs.jsonl"
+    args = [*TINY, "--cells", "rnn,lstm", "--lrs", "0.03", "--results", str(results)]
+    assert main([*args, "--seeds", "1"]) == 0
+    lines = results.read_text().splitlines()
+    capsys.readouterr()
+    assert main([*args, "--seeds", "2", "--no-run", "--json", str(tmp_path / "p.json")]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "2 of 4 runs in" in out and "too few seeds" in out
+    assert results.read_text().splitlines() == lines
+    assert len(json.loads((tmp_path / "p.json").read_text())["runs"]) == 2
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
