@@ -153,9 +153,9 @@ def shootout(ctx: LessonContext, task: str, cells: str, seeds: int, lrs: str) ->
     steps = cfg.adding_steps if task == "adding" else cfg.charlm_steps
     overrides = {"steps": steps} if steps else {}
     preset = cfg.task_preset
-    plan = plan_sweep(task, parse_cells(cells), preset, seeds, rates, overrides=overrides)
-    plan.seeds = tuple(ctx.seed + s for s in plan.seeds)
-    plan.runs = [dataclasses.replace(r, seed=ctx.seed + r.seed) for r in plan.runs]
+    plan = plan_sweep(
+        task, parse_cells(cells), preset, seeds, rates, overrides=overrides, first_seed=ctx.seed
+    )
     results = ResultsFile(state_dir() / "lesson4" / f"{task}-{preset}.jsonl")
     ctx.state.results_files = [*getattr(ctx.state, "results_files", []), str(results.path)]
     with ctx.track(len(plan.runs), f"{task}: {len(plan.runs)} runs") as bar:

@@ -69,8 +69,13 @@ def plan_sweep(
     lrs: Sequence[float] | None = None,
     budget: int | None = None,
     overrides: dict[str, Any] | None = None,
+    first_seed: int = 0,
 ) -> SweepPlan:
-    """Resolve the cells, match hidden sizes to the budget and list every run."""
+    """Resolve the cells, match hidden sizes to the budget and list every run.
+
+    ``overrides`` replaces some of the preset's settings (e.g. ``{"steps": 600}``);
+    the seeds are ``first_seed``, ``first_seed + 1``, ... (``seeds`` of them).
+    """
     runner = get_task(task)
     if preset not in PRESETS:
         raise OptionError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
@@ -101,7 +106,8 @@ def plan_sweep(
         hidden[cell.label] = match_hidden_size(count, settings["budget"], cell.label)
         params[cell.label] = count(hidden[cell.label])
     frozen = tuple(sorted(settings.items()))
-    plan = SweepPlan(task, preset, settings, cells, rates, tuple(range(seed_count)), hidden, params)
+    seed_list = tuple(range(first_seed, first_seed + seed_count))
+    plan = SweepPlan(task, preset, settings, cells, rates, seed_list, hidden, params)
     # Seed by seed: a sweep stopped half way has every cell at every rate for its first
     # seeds, rather than all seeds of the first cells and nothing of the others.
     plan.runs = [
