@@ -65,6 +65,9 @@ def _atomic_write(path: Path, text: str) -> None:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide a report from its readers
         os.replace(tmp, path)
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc}") from exc
