@@ -149,7 +149,12 @@ def findings(summary: SweepSummary, plan: SweepPlan) -> list[str]:
     for row in summary.rows:
         if row.versus is not None:
             verdicts[row.versus.verdict].append(row.cell)
-    for verdict in ("better", "worse", "within noise"):
+    phrases = {
+        "better": f"better than {summary.baseline}",
+        "worse": f"worse than {summary.baseline}",
+        "within noise": f"within the noise of {summary.baseline}",
+    }
+    for verdict, phrase in phrases.items():
         if verdicts[verdict]:
-            lines.append(f"{verdict} than {summary.baseline}: {', '.join(verdicts[verdict])}")
+            lines.append(f"{phrase}: {', '.join(verdicts[verdict])}")
     return lines
