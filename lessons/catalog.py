@@ -61,6 +61,9 @@ LESSONS: tuple[CatalogEntry, ...] = (
     CatalogEntry(
         3, "minigrad.lessons.lesson3", "embeddings, gated cells, training, checkpoints, sampling"
     ),
+    CatalogEntry(
+        4, "minigrad.lessons.lesson4", "which variant is best? a shoot-out of every registered cell"
+    ),
 )
 
 

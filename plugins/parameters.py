@@ -48,7 +48,8 @@ class GateBlockCell(Cell):
     ``"fgo"`` for the coupled LSTM) and gets ``U`` [I, G*H], ``W`` [H, G*H] and
     ``b`` [G*H] (G = ``len(gates)``) drawn in that order from
     U(-1/sqrt(H), 1/sqrt(H)), with ``forget_bias`` added to the f block of ``b``
-    and stored there. It also gets the options ``forget_bias`` and ``fused``
+    and stored there (``add_forget_bias``, which a cell without an f block
+    may override). It also gets the options ``forget_bias`` and ``fused``
     and the shared ``dtype``, ``device`` and ``rng``. A subclass with further
     parameters (a peephole LSTM's ``p_i`` ...) draws them with
     ``uniform_parameter`` in ``add_parameters``, which runs after ``U``, ``W``
@@ -75,9 +76,18 @@ class GateBlockCell(Cell):
         self.U = uniform_parameter(self, input_size, G * H)
         self.W = uniform_parameter(self, H, G * H)
         self.b = uniform_parameter(self, G * H)
-        f = self.gates.index("f")
-        self.b.data[f * H : (f + 1) * H] += self.forget_bias
+        self.add_forget_bias()
         self.add_parameters()
+
+    def block(self, gate: str) -> slice:
+        """The columns of gate block ``gate`` (a letter of ``gates``) in ``U``, ``W`` and ``b``."""
+        k, H = self.gates.index(gate), self.hidden_size
+        return slice(k * H, (k + 1) * H)
+
+    def add_forget_bias(self) -> None:
+        """Add ``forget_bias`` to the f block of ``b`` (a cell without one does nothing here)."""
+        if "f" in self.gates:
+            self.b.data[self.block("f")] += self.forget_bias
 
     def add_parameters(self) -> None:
         """Draw any parameters beyond ``U``, ``W`` and ``b`` (none here)."""

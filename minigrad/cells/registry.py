@@ -41,6 +41,8 @@ BUILTIN_PLUGINS = (
     "minigrad.plugins.gru",
     "minigrad.plugins.layernorm_lstm",
     "minigrad.plugins.bidirectional",
+    "minigrad.plugins.greff_lstm",
+    "minigrad.plugins.jozefowicz",
 )
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")

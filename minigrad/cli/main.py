@@ -48,6 +48,7 @@ SUBCOMMANDS: list[str] = [
     "cells",
     "check_cell",
     "generate",
+    "shootout",
 ]
 
 #: Exit code for a usage error or an error minigrad raised on purpose.

@@ -16,6 +16,8 @@ keeps this table true)::
     lstm           lstm.LSTMCell                   lstm.LSTMSequence "lstm"       lstm_*
     peephole_lstm  peephole_lstm.PeepholeLSTMCell  lstm.LSTMSequence "peephole"   lstm_*
     coupled_lstm   coupled_lstm.CoupledLSTMCell    lstm.LSTMSequence "coupled"    lstm_*
+    greff_v        greff_lstm.VanillaLSTMCell      lstm.LSTMSequence "peephole"   lstm_*
+    greff_np       greff_lstm.NoPeepholeLSTMCell   lstm.LSTMSequence "lstm"       lstm_*
     gru            gru.GRUCell                     gru.GRUSequence                gru_*
 
 Each fused op's NumPy steps are ``_forward_step``/``_backward_step`` (the GRU's
@@ -37,8 +39,9 @@ CPU run the plain LSTM's and the reset-after GRU's steps compiled instead
 kernels); ``tests/cells/test_fused_compiled.py`` proves them equal to the
 NumPy steps, and ``MINIGRAD_COMPILED=0`` turns them off.
 
-``layernorm_lstm`` and ``bidirectional`` have no fused op: the first runs
-composed, the second runs its wrapped cell (fused when that one is).
+The other ``greff_*`` variants, the ``jozefowicz_*`` cells, ``layernorm_lstm``
+and ``bidirectional`` have no fused op: all but the last run composed, and
+``bidirectional`` runs its wrapped cell (fused when that one is).
 
 How a cell uses its fused op: the built-in cells take ``fused=True`` (the
 default), and their ``forward_sequence`` calls the op for whole sequences

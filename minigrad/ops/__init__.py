@@ -17,7 +17,7 @@ from minigrad.ops.elementwise import (
     sub,
 )
 from minigrad.ops.linalg import matmul
-from minigrad.ops.losses import cross_entropy
+from minigrad.ops.losses import cross_entropy, mean_squared_error, mse_loss
 from minigrad.ops.methods import bind_tensor_methods
 from minigrad.ops.random import dropout
 from minigrad.ops.reductions import max, mean, sum
@@ -53,6 +53,8 @@ __all__ = [
     "matmul",
     "max",
     "mean",
+    "mean_squared_error",
+    "mse_loss",
     "mul",
     "neg",
     "one_hot",

@@ -101,3 +101,70 @@ def cross_entropy(
         )
     t = to_device(t, logits.device)
     return CrossEntropy.apply(logits, targets=t, reduction=reduction, ignore_index=ignore_index)
+
+
+class MSELoss(Function):
+    """Mean squared error between two arrays of the same shape, in one op.
+
+    With d = input - target over N elements:
+        loss = sum(d^2) / N   ("mean"),  sum(d^2)  ("sum"),  d^2  ("none")
+        dloss/dinput = 2 d / N (mean), 2 d (sum), 2 d * grad (none)
+        dloss/dtarget = -dloss/dinput
+    """
+
+    @staticmethod
+    def forward(ctx, prediction, target, reduction):
+        diff = prediction - target
+        ctx.save_for_backward(diff)
+        ctx.reduction = reduction
+        squared = diff * diff
+        if reduction == "none":
+            return squared
+        total = squared.sum()
+        return total / max(diff.size, 1) if reduction == "mean" else total
+
+    @staticmethod
+    def backward(ctx, grad):
+        (diff,) = ctx.saved
+        scale = 2.0 * grad
+        if ctx.reduction == "mean":
+            scale = scale / max(diff.size, 1)
+        g = (diff * scale).astype(diff.dtype, copy=False)
+        need_input, need_target = ctx.needs_input_grad
+        return (g if need_input else None), (-g if need_target else None)
+
+
+def mse_loss(prediction: Tensor, target: Any, reduction: str = "mean") -> Tensor:
+    """Mean squared error ``(prediction - target)^2``, reduced as PyTorch's ``mse_loss``.
+
+    ``prediction`` and ``target`` must have the same shape (PyTorch broadcasts
+    with a warning; here a mismatch, nearly always a forgotten axis such as
+    ``[B, 1]`` against ``[B]``, is an error). ``target`` may be a Tensor (it
+    then gets a gradient too, if it requires one), an array or a number
+    sequence; it is cast to the prediction's dtype and device. ``reduction`` is
+    "mean" (over every element), "sum" or "none" (the element-wise squares).
+    Also available as ``mean_squared_error``.
+    """
+    if not isinstance(prediction, Tensor):
+        raise DTypeError(
+            f"mse_loss: prediction must be a minigrad Tensor, got {type(prediction).__name__}"
+        )
+    if reduction not in ("mean", "sum", "none"):
+        raise OptionError(f"mse_loss: reduction must be 'mean', 'sum' or 'none', not {reduction!r}")
+    if not isinstance(target, Tensor):
+        array = target if hasattr(target, "shape") else np.asarray(target)
+        if getattr(array, "dtype", np.dtype(object)).kind not in "biuf":
+            raise DTypeError(f"mse_loss: target must hold numbers, got {array!r}")
+        array = to_device(array, prediction.device).astype(prediction.dtype, copy=False)
+        target = Tensor(array)
+    if tuple(target.shape) != tuple(prediction.shape):
+        raise ShapeError(
+            f"mse_loss: prediction of shape {prediction.shape} and target of shape "
+            f"{target.shape} must have the same shape (reshape one of them, e.g. "
+            "prediction.reshape(target.shape))"
+        )
+    return MSELoss.apply(prediction, target, reduction=reduction)
+
+
+#: Keras' and scikit-learn's name for ``mse_loss``.
+mean_squared_error = mse_loss

@@ -38,6 +38,21 @@ BUILTINS = {
         ("ln_lstm", "layer_norm_lstm"),
     ),
     "bidirectional": ("Bidirectional", "minigrad.plugins.bidirectional", ("birnn",)),
+    **{
+        f"greff_{variant}": (cls, "minigrad.plugins.greff_lstm", ())
+        for variant, cls in (
+            ("v", "VanillaLSTMCell"),
+            ("nig", "NoInputGateLSTMCell"),
+            ("nfg", "NoForgetGateLSTMCell"),
+            ("nog", "NoOutputGateLSTMCell"),
+            ("niaf", "NoInputActivationLSTMCell"),
+            ("noaf", "NoOutputActivationLSTMCell"),
+            ("np", "NoPeepholeLSTMCell"),
+            ("cifg", "CoupledGatesLSTMCell"),
+            ("fgr", "FullGateRecurrenceLSTMCell"),
+        )
+    },
+    **{f"jozefowicz_mut{k}": (f"Mut{k}Cell", "minigrad.plugins.jozefowicz", ()) for k in (1, 2, 3)},
 }
 
 

@@ -44,6 +44,14 @@ BUILTIN_CASES = [
     "layernorm_lstm",
     "bidirectional",
     ("bidirectional", {"cell": "gru", "merge": "sum"}),
+    # Greff et al.'s LSTM variants and Jozefowicz et al.'s MUT1-3 (plugins/greff_lstm.py,
+    # plugins/jozefowicz.py); V and NP also composed, to check them against their fused ops.
+    *(f"greff_{v}" for v in ("v", "nig", "nfg", "nog", "niaf", "noaf", "np", "cifg", "fgr")),
+    ("greff_v", {"fused": False}),
+    ("greff_np", {"fused": False}),
+    "jozefowicz_mut1",
+    "jozefowicz_mut2",
+    "jozefowicz_mut3",
 ]
 
 

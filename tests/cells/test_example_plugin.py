@@ -134,6 +134,26 @@ def test_minigrad_check_cell_passes_the_installed_plugin(venv: Path) -> None:
     assert " 0 failed" in result.stdout
 
 
+def test_a_tiny_shootout_runs_every_registered_cell_the_installed_one_included(
+    venv: Path,
+) -> None:
+    """The issue's "done when": `minigrad shootout --task adding --preset tiny --seeds 2`."""
+    out = venv.parent / "shootout.json"
+    command = [venv / "minigrad", "shootout", "--task", "adding", "--preset", "tiny"]
+    command += ["--seeds", "2", "--lrs", "0.03", "--workers", "2", "--json", out]
+    command += ["--results", venv.parent / "shootout.jsonl"]
+    result = _run(command, venv)
+    assert result.returncode == 0, _explain(result)
+    listed = json.loads(_run([venv / "minigrad", "cells", "--json"], venv).stdout)["cells"]
+    step_cells = {c["name"] for c in listed if c["kind"] == "step"}
+    document = json.loads(out.read_text())
+    assert "mgu" in step_cells and len(step_cells) >= 19
+    assert {row["cell"] for row in document["summary"]["cells"]} == step_cells
+    assert len(document["runs"]) == 2 * len(step_cells)
+    assert all(run["status"] == "ok" for run in document["runs"])
+    assert re.search(r"^mgu +[\d,]+ ", result.stdout, re.M), result.stdout[-3000:]
+
+
 def test_the_example_packages_own_tests_pass(venv: Path) -> None:
     example = venv.parent.parent / "minigrad-mgu"
     result = _run([venv / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider"], example)

@@ -319,6 +319,28 @@ CASES: dict[str, list[Case]] = {
         )
         for reduction in ("mean", "sum", "none")
     ],
+    "mse_loss": [
+        (
+            f"mse_loss-{reduction}",
+            lambda x, t, reduction=reduction: mg.mse_loss(x, t, reduction),
+            lambda: (_normal((3, 4), 104), _normal((3, 4), 105)),
+        )
+        for reduction in ("mean", "sum", "none")
+    ]
+    + [
+        (
+            "mse_loss-array-target",
+            lambda x: mg.mse_loss(x * x, np.arange(6.0).reshape(2, 3)),
+            lambda: (_normal((2, 3), 106),),
+        )
+    ],
+    "mean_squared_error": [
+        (
+            "mean_squared_error",
+            lambda x, t: mg.mean_squared_error(x.tanh(), t),
+            lambda: (_normal((5,), 107), _normal((5,), 108)),
+        )
+    ],
     "dropout": [
         # A fresh generator per call makes the mask the same in every evaluation.
         (

@@ -299,3 +299,29 @@ def test_sampling_matches_charlm(temperature: float, top_k: int) -> None:
         rtol=1e-12,
         atol=1e-15,
     )
+
+
+def test_noaf_plugin_is_the_built_in_greff_noaf() -> None:
+    from minigrad.cells.conformance import check_cell
+    from minigrad.cells.registry import CellRegistry
+
+    module = solution("lesson4.noaf_plugin")
+    registry = CellRegistry.load(builtins=(), entry_points=False, extra_plugins=(module,))
+    assert check_cell("noaf_lstm", registry=registry).ok
+    cell = registry.create("noaf_lstm", 3, 4, dtype=np.float64)
+    builtin = mg.cells.create("greff_noaf", 3, 4, dtype=np.float64)
+    builtin.load_state_dict(cell.state_dict())
+    x = t64(np.random.default_rng(0), 2, 5, 3, grad=False)
+    np.testing.assert_allclose(
+        mg.cells.dynamic_rnn(cell, x)[0].numpy(), mg.cells.dynamic_rnn(builtin, x)[0].numpy()
+    )
+
+
+def test_adding_batch_is_the_shootouts_generator() -> None:
+    from minigrad.lessons.shootout import adding_batch
+
+    for length in (2, 9, 100):
+        mine = solution("lesson4.adding_batch").adding_batch(7, length, np.random.default_rng(3))
+        theirs = adding_batch(7, length, np.random.default_rng(3))
+        for a, b in zip(mine, theirs):
+            np.testing.assert_array_equal(a, b)
