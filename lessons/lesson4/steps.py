@@ -19,6 +19,7 @@ import minigrad as mg
 from minigrad.lessons.framework import LessonContext, LineChart
 from minigrad.lessons.framework.progress import state_dir
 from minigrad.lessons.shootout import (
+    BoardLoggers,
     ResultsFile,
     SweepPlan,
     SweepSummary,
@@ -158,9 +159,11 @@ def shootout(ctx: LessonContext, task: str, cells: str, seeds: int, lrs: str) ->
     )
     results = ResultsFile(state_dir() / "lesson4" / f"{task}-{preset}.jsonl")
     ctx.state.results_files = [*getattr(ctx.state, "results_files", []), str(results.path)]
+    # With --logdir, every run's curves go to <logdir>/lesson4/<task>/<cell>/lr=..-seed=..
+    loggers = BoardLoggers(str(ctx.logdir / "lesson4")) if ctx.logdir is not None else None
+    executor = make_executor(min(cfg.workers, len(plan.runs)), make_logger=loggers)
     with ctx.track(len(plan.runs), f"{task}: {len(plan.runs)} runs") as bar:
-        records = run_sweep(plan, make_executor(min(cfg.workers, len(plan.runs))), results,
-                            TrackerWatcher(bar))  # fmt: skip
+        records = run_sweep(plan, executor, results, TrackerWatcher(bar))
     summary = summarise(plan, records)
     ctx.report(task, summary.as_dict())
     return {"plan": plan, "records": records, "summary": summary}

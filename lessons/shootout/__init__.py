@@ -11,6 +11,7 @@ sweep resumes where it was. ``minigrad shootout`` and lesson 4 drive it::
     summary = summarise(plan, records)
 """
 
+from .board import BoardLoggers
 from .budget import match_hidden_size
 from .executors import DaskExecutor, PoolExecutor, SerialExecutor, make_executor
 from .outputs import report, write_csv, write_json, write_plot
@@ -34,6 +35,7 @@ from .worker import execute
 
 __all__ = [
     "BASELINE_CELL",
+    "BoardLoggers",
     "PRESETS",
     "TASKS",
     "CellSpec",

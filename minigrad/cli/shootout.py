@@ -97,6 +97,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", metavar="PATH", help="write every run and the summary as JSON")
     parser.add_argument("--csv", metavar="PATH", help="write one line per run as CSV")
     parser.add_argument("--plot", metavar="PATH", help="draw the charts to a PNG (matplotlib)")
+    parser.add_argument(
+        "--logdir",
+        metavar="DIR",
+        help="write each run's curves for TensorBoard, one folder per run (tensorboard extra)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -108,6 +113,10 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
     console = console or Console(highlight=False)
     if args.plot:
         require_matplotlib(args.plot)  # before hours of training, not after
+    if args.logdir:
+        from minigrad.tensorboard import require_tensorboardx
+
+        require_tensorboardx()
     cells = so.parse_cells(args.cells) if args.cells else None
     plan = so.plan_sweep(args.task, cells, args.preset, args.seeds, args.lrs, args.budget)
     path = Path(args.results).expanduser() if args.results else so.default_results_path(
@@ -161,7 +170,8 @@ def _records(
     workers = args.workers or core_count()
     if args.scheduler is None:
         workers = min(workers, len(plan.runs))
-    executor = so.make_executor(workers, args.scheduler)
+    loggers = so.BoardLoggers(str(Path(args.logdir).expanduser())) if args.logdir else None
+    executor = so.make_executor(workers, args.scheduler, make_logger=loggers)
     with so.LiveView(console) as view:
         records = so.run_sweep(plan, executor, results, view)
     return records, executor.description

@@ -153,3 +153,32 @@ def test_plot_draws_both_charts(tmp_path: Path) -> None:
     args = [*TINY, "--cells", "rnn,lstm", "--seeds", "1", "--lrs", "0.03", "--plot", str(png)]
     assert main([*args, "--results", str(tmp_path / "r.jsonl")]) == 0
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_logdir_writes_each_runs_curves_to_its_own_tensorboard_folder(tmp_path: Path) -> None:
+    from tensorboard.backend.event_processing import event_accumulator as ea
+
+    logdir = tmp_path / "runs"
+    args = [*TINY, "--cells", "rnn,gru", "--seeds", "1", "--lrs", "0.03"]
+    args += ["--results", str(tmp_path / "r.jsonl"), "--logdir", str(logdir)]
+    assert main(args) == 0
+    records = [json.loads(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()]
+    folders = sorted(p.parent.relative_to(logdir) for p in logdir.rglob("events.out.tfevents.*"))
+    assert [str(f) for f in folders] == ["adding/gru/lr=0.03-seed=0", "adding/rnn/lr=0.03-seed=0"]
+    for folder, record in zip(folders, sorted(records, key=lambda r: r["cell"])):
+        acc = ea.EventAccumulator(str(logdir / folder), size_guidance={ea.SCALARS: 0})
+        acc.Reload()
+        assert {"train/loss", "validation/loss"} <= set(acc.Tags()["scalars"])
+        validation = acc.Scalars("validation/loss")
+        # the last validation point is the run's recorded validation metric
+        assert validation[-1].value == pytest.approx(record["metric"], rel=1e-5)
+
+
+def test_logdir_without_the_tensorboard_extra_fails_before_any_run(
+    tmp_path: Path, no_tensorboardx: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = tmp_path / "r.jsonl"
+    args = [*TINY, "--cells", "rnn", "--seeds", "1", "--lrs", "0.03"]
+    assert main([*args, "--results", str(results), "--logdir", str(tmp_path / "runs")]) != 0
+    assert "tensorboard extra" in capsys.readouterr().err
+    assert not results.exists() or not results.read_text().strip()

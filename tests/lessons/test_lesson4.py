@@ -32,8 +32,9 @@ def test_lesson4_is_in_the_catalog() -> None:
 
 
 def test_the_tiny_lesson_runs_every_step_and_reports_the_shootouts(home: Path) -> None:
-    summary_path = home / "l4.json"
-    assert main(["lesson", "4", "--auto", "--preset", "tiny", "--json", str(summary_path)]) == 0
+    summary_path, logdir = home / "l4.json", home / "runs"
+    argv = ["lesson", "4", "--auto", "--preset", "tiny", "--json", str(summary_path)]
+    assert main([*argv, "--logdir", str(logdir)]) == 0
     summary = json.loads(summary_path.read_text())
     assert summary["status"] == "completed"
     assert [s["id"] for s in summary["steps"]] == [
@@ -50,6 +51,9 @@ def test_the_tiny_lesson_runs_every_step_and_reports_the_shootouts(home: Path) -
     steps = {s["id"]: s for s in summary["steps"]}
     assert steps["variants"]["exercises"] == ["lesson4.noaf_plugin"]
     assert steps["adding"]["exercises"] == ["lesson4.adding_batch"]
+    # --logdir: every shoot-out run has its TensorBoard folder under lesson4/<task>/<cell>/
+    runs = {p.parent.relative_to(logdir / "lesson4").parts[:2] for p in logdir.rglob("events.*")}
+    assert {("adding", "rnn"), ("adding", "lstm"), ("charlm", "greff_nfg")} <= runs
     # The runs were appended to the lesson's results files: a second run trains nothing.
     files = sorted((home / "home").rglob("*.jsonl"))
     assert [f.name for f in files] == ["adding-tiny.jsonl", "charlm-tiny.jsonl"]
