@@ -1,7 +1,7 @@
 """Lesson 3's presets, measured: validation loss reached, wall time, characters per second.
 
 Run ``python benchmarks/bench_lesson3.py`` (the quick preset on
-tiny-shakespeare, about 5 minutes), ``--preset full`` (25 minutes on a quiet 2-core machine,
+tiny-shakespeare, about 5 minutes), ``--preset full`` (29 minutes on a quiet 2-core machine,
 within its hour), or ``--smoke`` (the tiny preset on a generated text, seconds:
 checks that the benchmark itself works). ``--json PATH`` keeps the figures.
 

@@ -313,7 +313,11 @@ def build(
         info["compiled_steps"] = compiled.enabled()
         step = minigrad_step(w, fused=impl != COMPOSED, device=device)
         if tuned:
-            tuner = threads.ThreadTuner(candidates=tuple(dict.fromkeys((1, threads_per_library))))
+            # the same mechanism as lesson 3: a look at the free cores, then timed steps
+            tuner = threads.ThreadTuner(
+                candidates=tuple(dict.fromkeys((1, threads_per_library))),
+                load_probe=threads.other_load,
+            )
     elif impl == STATIC:
         step = StaticLesson1(w)
     elif impl in (TORCH_FUSED, TORCH_LOOP):

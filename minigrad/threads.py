@@ -133,6 +133,39 @@ def thread_settings() -> dict[str, Any]:
     return {"cores": core_count(), "pools": pools, "env": env}
 
 
+def other_load(window: float = 0.2) -> float | None:
+    """How many cores other processes keep busy, measured over ``window`` seconds.
+
+    The busy CPU time (``/proc/stat``) of the cores this process may run on,
+    minus this process's own, per second of wall time: 0.0 on a quiet machine,
+    about 2.0 with two busy processes. Only those cores are counted, so a
+    container pinned to 2 of a host's 64 cores sees its own 2. None where
+    ``/proc/stat`` does not exist (not Linux).
+    """
+    try:
+        cpus = {f"cpu{n}" for n in os.sched_getaffinity(0)}
+        hz = os.sysconf("SC_CLK_TCK")
+        start, own, busy = time.monotonic(), time.process_time(), _busy_ticks(cpus)
+        time.sleep(window)
+        elapsed = time.monotonic() - start
+        others = (_busy_ticks(cpus) - busy) / hz - (time.process_time() - own)
+    except (OSError, ValueError, AttributeError):
+        return None
+    return max(0.0, others / elapsed)
+
+
+def _busy_ticks(cpus: set[str]) -> int:
+    """Clock ticks ``cpus`` spent busy since boot (user, nice, system, irq, softirq, steal)."""
+    total = 0
+    with open("/proc/stat", encoding="ascii") as stat:
+        for line in stat:
+            name, *values = line.split()
+            if name in cpus:
+                fields = [int(v) for v in values[:8]]
+                total += sum(fields) - fields[3] - fields[4]  # not idle, not waiting for I/O
+    return total
+
+
 def threads_from_env() -> int | None:
     """``MINIGRAD_BLAS_THREADS`` as an int, None when unset or empty; bad values raise."""
     raw = os.environ.get(ENV_VAR, "").strip()
@@ -161,6 +194,12 @@ class ThreadTuner:
     times the fastest median measured so far is timed no further in this
     measurement. On a busy machine a step with every core's threads can take
     ten times longer; three of them would waste a minute of a short run.
+
+    Before each measurement the tuner looks at how many cores other processes
+    keep busy (``load_probe``; ``other_load``, 0.2 s, unless candidates are
+    given). A candidate needing more threads than there are free cores is not
+    even tried: on a machine whose cores are taken, the one step it would cost
+    is the slowest of the run.
     """
 
     def __init__(
@@ -171,8 +210,11 @@ class ThreadTuner:
         fixed: int | None = None,
         clock: Callable[[], float] = time.perf_counter,
         give_up: float | None = None,
+        load_probe: Callable[[], float | None] | None = None,
     ) -> None:
         fixed = fixed if fixed is not None else threads_from_env()
+        if load_probe is None and fixed is None and candidates is None:
+            load_probe = other_load  # explicit candidates are all tried
         if fixed is not None:
             candidates = (_check(fixed),)
         elif candidates is None:
@@ -184,6 +226,9 @@ class ThreadTuner:
         self.retune_every = retune_every
         self.clock = clock
         self.give_up = give_up
+        self.load_probe = load_probe
+        #: Cores other processes kept busy when the latest measurement began (None: not looked).
+        self.others: float | None = None
         #: Candidates given up on during the current measurement (see ``give_up``).
         self.dropped: set[int] = set()
         self.chosen: int = self.candidates[0]
@@ -208,7 +253,13 @@ class ThreadTuner:
             else:
                 self._apply(self.chosen)
                 return step()
+        if not self.timings and not self.dropped:
+            self._drop_what_the_free_cores_cannot_run()
         active = [c for c in self.candidates if c not in self.dropped]
+        if len(active) == 1:
+            self.chosen, self._probing, self._since_choice = active[0], False, 0
+            self._apply(self.chosen)
+            return step()
         done = sum(len(self.timings.get(c, [])) for c in active)
         threads = active[done % len(active)]
         self._apply(threads)
@@ -225,6 +276,18 @@ class ThreadTuner:
             self._probing, self._since_choice = False, 0
         return result
 
+    def _drop_what_the_free_cores_cannot_run(self) -> None:
+        """Before a measurement: skip the candidates other processes left no cores for."""
+        if self.load_probe is None:
+            return
+        self.others = self.load_probe()
+        if self.others is None:
+            return
+        free = core_count() - self.others
+        self.dropped = {c for c in self.candidates if c > 1 and c > free + 0.5}
+        if len(self.dropped) == len(self.candidates):  # keep the smallest
+            self.dropped.discard(min(self.candidates))
+
     def _apply(self, threads: int) -> None:
         if threads != self._applied:
             set_blas_threads(threads)
@@ -239,12 +302,20 @@ class ThreadTuner:
     def describe(self) -> str:
         """E.g. ``"1 BLAS thread (measured: 1 -> 41 ms/step, 2 -> 380 ms/step)"``."""
         noun = "thread" if self.chosen == 1 else "threads"
+        skipped = sorted(self.dropped - set(self.timings))
+        if skipped and self.others is not None:
+            busy = f"other programs keep {self.others:.1f} of {core_count()} cores busy"
+            return f"{self.chosen} BLAS {noun} ({busy}; {_listed(skipped)} not tried)"
         if not self.timings or len(self.candidates) == 1:
             return f"{self.chosen} BLAS {noun}"
         measured = ", ".join(
             f"{c} -> {_median(t) * 1000:.0f} ms/step" for c, t in sorted(self.timings.items())
         )
         return f"{self.chosen} BLAS {noun} (measured: {measured})"
+
+
+def _listed(counts: list[int]) -> str:
+    return " or ".join(map(str, counts)) + " threads"
 
 
 def _median(values: list[float]) -> float:

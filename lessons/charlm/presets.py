@@ -1,5 +1,5 @@
 """Named configurations: ``--preset tiny`` (seconds, a smoke test that learns little),
-``--preset quick`` (4.5 minutes) and ``--preset full`` (24.6 minutes on a quiet 2-core
+``--preset quick`` (4.5 minutes) and ``--preset full`` (28.6 minutes on a quiet 2-core
 machine of this project, never more than an hour: it stops at its time budget).
 
 Both were chosen by measuring on a 2-core CPU with minigrad's fused cells

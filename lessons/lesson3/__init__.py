@@ -54,9 +54,9 @@ class Lesson3Config:
     resume: bool = option(False, "continue from the checkpoint instead of starting again")
     threads: str = option(
         "auto",
-        "BLAS threads: auto measures the first steps with 1 and with every core, keeps the "
-        "faster and measures again every 500 steps; or a number (MINIGRAD_BLAS_THREADS sets "
-        "it too)",
+        "BLAS threads: auto measures the first steps with 1 and with every core (unless "
+        "other programs keep the cores busy), keeps the faster and measures again every 500 "
+        "steps; or a number (MINIGRAD_BLAS_THREADS sets it too)",
         metavar="N|auto",
     )
     prime: str = option(

@@ -32,6 +32,7 @@ PROMPT_WORDS = (
     "Enter next back quit help more skip the rest done finishes lesson Step line lines "
     "Keys after each step"
 )
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 STEP_STATUS = re.compile(r"Step (\d+)/(\d+) · (.+?)(?: · (?:done|\d+ more lines?).*)?$")
 
 
@@ -138,6 +139,26 @@ def test_lesson_3_at_80x24_names_threads_forecast_and_loss_landmarks(home: Path)
     assert sorted({p["step"] for p in prompts}) == [1, 2, 3, 4, 5, 6, 7, 8]
     wide = wide_output([*argv, "--auto"], env)
     # generated text is random letters: compare the words outside the sample panels only
+    assert not broken_words(transcript, wide, PROMPT_WORDS.split())
+
+
+@pytest.mark.slow
+def test_lesson_4_at_80x24_shows_the_shootout_tables_whole(home: Path) -> None:
+    env = base_env(str(home))
+    if (SHARED_DATA / "tinyshakespeare.txt").exists():  # the project's layout: no download
+        env["MINIGRAD_DATA_DIR"] = str(SHARED_DATA)
+    argv = ["lesson", "4", "--preset", "tiny", "--restart"]
+    term = Terminal(argv, env)
+    prompts = walk_lesson(term, {})
+    assert term.wait_for_exit() == 0
+    transcript = term.transcript()
+    text = " ".join(" ".join(transcript).split())
+    titles = {p["step"]: p["title"] for p in prompts if "Enter next" in p["prompt"]}
+    assert sorted(titles) == [1, 2, 3, 4, 5, 6]
+    assert "registered step cells" in text
+    assert "the papers against your numbers" in text and "Greff et al. 2015" in text
+    assert "Lesson 4 complete" in text
+    wide = wide_output([*argv, "--auto"], env)
     assert not broken_words(transcript, wide, PROMPT_WORDS.split())
 
 

@@ -110,3 +110,33 @@ def test_thread_settings_record_the_pools_and_the_variables(
     assert settings["env"]["OMP_NUM_THREADS"] == "3"
     assert settings["env"]["OPENBLAS_CORETYPE"] == "Haswell"
     assert "UNRELATED_SETTING" not in settings["env"]
+
+
+@pytest.mark.parametrize("others,expected", [(1.9, [1]), (1.0, [1]), (0.05, [1, 2])])
+def test_candidates_the_free_cores_cannot_run_are_not_tried(
+    others: float, expected: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(threads, "core_count", lambda: 2)
+    clock = FakeClock(380.0)
+    tuner = threads.ThreadTuner(probe_steps=1, clock=clock, load_probe=lambda: others)
+    used = [tuner.run(clock.step) for _ in range(3)]
+    assert sorted(set(used)) == expected and tuner.chosen == 1 and not tuner.measuring
+    if expected == [1]:
+        assert "not tried" in tuner.describe() and f"{others:.1f} of 2 cores" in tuner.describe()
+
+
+def test_other_load_sees_busy_processes() -> None:
+    import subprocess
+    import sys
+    import time
+
+    code = "import time\nend = time.monotonic() + 30\nwhile time.monotonic() < end: pass"
+    spinners = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(2)]
+    try:
+        time.sleep(0.3)
+        busy = threads.other_load(0.5)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
+    assert busy is not None and busy > 1.2, busy
