@@ -6,7 +6,8 @@ registered it, the distribution and version that plugin comes from, its kind
 its state layout and the first line of its docstring. Plugins that failed to
 load follow, with their error; ``MINIGRAD_STRICT_PLUGINS=1`` turns such a
 failure into an error with a traceback instead. ``--json`` prints the same data
-as JSON: ``{"cells": [...], "failures": [...]}``.
+as JSON: ``{"cells": [...], "failures": [...]}``, each failure with its full
+traceback, so a plugin's CI can show where loading went wrong.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def listing(reg: CellRegistry) -> dict[str, list[dict[str, Any]]]:
             "distribution": f.distribution,
             "version": f.version,
             "error": f.error,
+            "traceback": f.traceback,
         }
         for f in reg.failures
     ]

@@ -33,6 +33,7 @@ from minigrad.errors import (
     ShapeError,
     StateDictError,
 )
+from minigrad.nn.module import loadable_dtype
 from minigrad.tensor import Tensor
 
 
@@ -129,7 +130,9 @@ class Optimizer:
 
         Raises ``StateDictError`` naming the problem when the dict was written by
         another optimizer type, for more parameters than this one has, or with
-        buffers whose shapes do not match the parameters.
+        buffers whose shapes do not match the parameters or whose dtypes do not
+        load into them (the rule of ``Module.load_state_dict``: the same dtype, or
+        a float into a wider float). Nothing changes unless everything loads.
         """
         name = type(self).__name__
         kind = state_dict.get("type")
@@ -161,13 +164,19 @@ class Optimizer:
                             f"parameter {tuple(p.shape)}"
                         )
                         continue
+                    refused = loadable_dtype(v.dtype, p.dtype)
+                    if refused:
+                        problems.append(f"parameter {index} {k}: {refused}")
+                        continue
                     xp = backend.get_array_module(p.data)
                     v = xp.asarray(backend.to_device(v, p.device), dtype=p.dtype).copy()
                 elif hasattr(v, "shape"):  # a 0-d array: a count saved as an array
                     v = v.item()
                 new_state[index][k] = v
         if problems:
-            raise StateDictError(f"{name}.load_state_dict: " + " | ".join(problems))
+            raise StateDictError(
+                f"{name}.load_state_dict: " + " | ".join(problems) + ". Nothing was loaded"
+            )
         for key in self.hyperparameters:
             current = getattr(self, key)
             value = hyper[key]

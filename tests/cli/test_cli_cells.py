@@ -95,14 +95,16 @@ def test_cells_json_lists_cells_and_failures(
         "(registered in code)",
         ["hush"],
     )
-    assert data["failures"] == [
-        {
-            "plugin": "bad_plugin",
-            "distribution": "(registered in code)",
-            "version": "",
-            "error": "RuntimeError: cannot find libfoo.so",
-        }
-    ]
+    (failure,) = data["failures"]
+    trace = failure.pop("traceback")
+    assert failure == {
+        "plugin": "bad_plugin",
+        "distribution": "(registered in code)",
+        "version": "",
+        "error": "RuntimeError: cannot find libfoo.so",
+    }
+    assert trace.startswith("Traceback") and "in _raising_hook" in trace
+    assert trace.rstrip().endswith("RuntimeError: cannot find libfoo.so")
 
 
 def test_cells_table_shows_every_column_and_the_failures(

@@ -365,6 +365,31 @@ def test_optimizer_load_state_dict_errors_are_named():
         optim.Adam([p]).load_state_dict(sd)
 
 
+def test_optimizer_buffers_load_by_the_modules_dtype_rule_and_all_or_nothing():
+    p, q = leaf(np.zeros(3), np.float32), leaf(np.zeros(2), np.float32)
+    adam = optim.Adam([p, q])
+    p.grad, q.grad = np.ones(3, np.float32), np.ones(2, np.float32)
+    adam.step()
+    sd = adam.state_dict()
+    widened = {**sd, "state": {k: dict(v) for k, v in sd["state"].items()}}
+    widened["state"]["0"]["exp_avg"] = sd["state"]["0"]["exp_avg"].astype(np.float16)
+    fresh = optim.Adam([p, q])
+    fresh.load_state_dict(widened)  # float16 into float32 is exact: it loads, as float32
+    assert fresh.state[0]["exp_avg"].dtype == np.float32
+    for bad, why in [
+        (np.ones(2, np.float64), "would be rounded to the parameter's float32"),
+        (np.ones(2, np.int64), "integers"),
+        (np.array(["a", "b"]), "strings"),
+        (np.ones(2, np.complex64), "complex"),
+    ]:
+        broken = {**sd, "state": {k: dict(v) for k, v in sd["state"].items()}}
+        broken["state"]["1"]["exp_avg_sq"] = bad
+        target = optim.Adam([p, q], lr=0.5)
+        with pytest.raises(StateDictError, match=rf"parameter 1 exp_avg_sq: .*{why}"):
+            target.load_state_dict(broken)
+        assert target.state == [{}, {}] and target.lr == 0.5  # nothing was loaded
+
+
 @pytest.mark.gpu
 def test_optimizer_state_follows_a_model_moved_to_the_gpu():
     p = leaf(np.zeros(3), np.float32)
