@@ -16,6 +16,7 @@ own hooks (progress bar, chart) and these run together.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import minigrad as mg
@@ -25,35 +26,28 @@ from .train import Trainer, TrainHooks
 
 
 class HookChain(TrainHooks):
-    """Calls each of ``hooks`` in turn for every callback."""
+    """Calls each of ``hooks`` in turn for every callback of ``TrainHooks``.
+
+    The forwarding methods are made from ``TrainHooks`` itself (below), so a
+    callback added there reaches every hook without a change here.
+    """
 
     def __init__(self, *hooks: TrainHooks) -> None:
         self.hooks = hooks
 
-    def on_start(self, trainer: Trainer) -> None:
-        """Every hook's ``on_start``."""
-        for hook in self.hooks:
-            hook.on_start(trainer)
 
-    def on_step(self, trainer: Trainer, loss: float, grad_norm: float) -> None:
-        """Every hook's ``on_step``."""
+def _forward_to_every_hook(name: str) -> Callable[..., None]:
+    def forward(self: HookChain, *args: Any) -> None:
         for hook in self.hooks:
-            hook.on_step(trainer, loss, grad_norm)
+            getattr(hook, name)(*args)
 
-    def on_eval(self, trainer: Trainer, val_loss: float) -> None:
-        """Every hook's ``on_eval``."""
-        for hook in self.hooks:
-            hook.on_eval(trainer, val_loss)
+    forward.__name__ = forward.__qualname__ = name
+    forward.__doc__ = f"Every hook's ``{name}``."
+    return forward
 
-    def on_sample(self, trainer: Trainer, text: str) -> None:
-        """Every hook's ``on_sample``."""
-        for hook in self.hooks:
-            hook.on_sample(trainer, text)
 
-    def on_checkpoint(self, trainer: Trainer, path: str) -> None:
-        """Every hook's ``on_checkpoint``."""
-        for hook in self.hooks:
-            hook.on_checkpoint(trainer, path)
+for _callback in [name for name in vars(TrainHooks) if name.startswith("on_")]:
+    setattr(HookChain, _callback, _forward_to_every_hook(_callback))
 
 
 def batch_loss(trainer: Trainer) -> mg.Tensor:

@@ -79,6 +79,7 @@ def test_lesson3_logdir_writes_curves_histograms_samples_and_graph(home, monkeyp
     run = logdir / "lesson3-lstm-seed0"
     _check_lesson3_run(run, evals=[4, 8], steps=8)
     assert f"tensorboard --logdir {logdir}" in text
+    assert "Measured on this machine:" in text and "BLAS thread" in text  # on_threads reached
     summary = json.loads((home / "s.json").read_text())
     assert summary["tensorboard"] == {"logdir": str(logdir), "runs": [str(run)]}
     # The same command again starts a second run beside the first.
@@ -92,6 +93,27 @@ def test_lesson3_logdir_writes_curves_histograms_samples_and_graph(home, monkeyp
     ]
     resumed = load(logdir / "lesson3-lstm-seed0-2")
     assert [e.step for e in resumed.Scalars("loss/train")][-4:] == [9, 10, 11, 12]
+
+
+def test_hook_chain_passes_every_callback_of_train_hooks_to_every_hook() -> None:
+    from minigrad.lessons.charlm.board import HookChain
+    from minigrad.lessons.charlm.train import TrainHooks
+
+    callbacks = sorted(name for name in vars(TrainHooks) if name.startswith("on_"))
+    assert "on_threads" in callbacks
+
+    class Recorder(TrainHooks):
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, tuple]] = []
+
+    for name in callbacks:
+        setattr(Recorder, name, lambda self, *args, _n=name: self.calls.append((_n, args)))
+    first, second = Recorder(), Recorder()
+    chain = HookChain(first, second)
+    for name in callbacks:
+        getattr(chain, name)("trainer", name)
+    expected = [(name, ("trainer", name)) for name in callbacks]
+    assert first.calls == expected and second.calls == expected
 
 
 def test_lesson3_without_logdir_says_how_to_get_a_run(home, monkeypatch) -> None:
