@@ -70,6 +70,7 @@ class GateActivations:
         self.has_tanh = "t" in kinds
         self.centre, radius = columns(0.5, 0.0), columns(0.5, 1.0)
         self.radius_sq = radius * radius
+        self._xp = xp
 
     def __call__(self, z: Any, xp: Any) -> Any:
         """Activate ``z`` ``[B, G*H]`` in place."""
@@ -86,8 +87,7 @@ class GateActivations:
         """dy/dx for every gate, from the activated gates ``y`` ``[B, G*H]``."""
         d = y - self.centre
         d *= d
-        d *= -1.0
-        d += self.radius_sq
+        self._xp.subtract(self.radius_sq, d, out=d)  # one pass for radius^2 - d^2
         return d
 
 
