@@ -113,11 +113,6 @@ def enter_worker(module: ModuleType, display: str) -> None:
     _WORKER_MODULE, _WORKER_DISPLAY = module, display
 
 
-def in_student_process() -> bool:
-    """True in the student's process (where probes run), False in the grading process."""
-    return _WORKER_MODULE is not None
-
-
 def _env(name: str) -> str:
     value = os.environ.get(name)
     if not value:

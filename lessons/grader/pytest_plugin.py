@@ -112,8 +112,6 @@ def explain(exc: BaseException | None, longrepr: Any) -> tuple[str, str]:
     """``(kind, message)`` of a failed check, for the student."""
     if isinstance(exc, checks.StudentError):
         return exc.kind, shorten(exc.text)
-    if isinstance(exc, checks.StudentImportError):
-        return IMPORT, shorten(str(exc))
     if isinstance(exc, pytest.fail.Exception) or exc is None:
         return CHECK, shorten(str(exc) if exc is not None else str(longrepr))
     display = os.environ.get(checks.ENV_DISPLAY) or "your file"

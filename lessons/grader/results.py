@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from minigrad.atomic import replace_atomically
 from minigrad.lessons.grader.errors import ExerciseError
 from minigrad.lessons.grader.manifest import Exercise
 
@@ -160,8 +161,8 @@ def check_result_path(path: str | os.PathLike) -> Path | None:
 def write_result_file(path: str | os.PathLike, document: dict[str, Any]) -> Path | None:
     """Write ``document`` as JSON to ``path`` (``-``: standard output); return the path.
 
-    The file is written whole (a temporary file, then renamed): an interrupted
-    run never leaves half a result file.
+    The file is written whole (``minigrad.atomic.replace_atomically``): an
+    interrupted run never leaves half a result file.
     """
     text = json.dumps(document, indent=2) + "\n"
     target = check_result_path(path)
@@ -169,11 +170,8 @@ def write_result_file(path: str | os.PathLike, document: dict[str, Any]) -> Path
         sys.stdout.write(text)
         sys.stdout.flush()
         return None
-    partial = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, target)
+        replace_atomically(str(target), lambda f: f.write(text.encode("utf-8")))
     except OSError as exc:
-        partial.unlink(missing_ok=True)
         raise ExerciseError(f"cannot write the results to {target}: {exc.strerror}") from None
     return target

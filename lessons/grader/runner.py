@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from minigrad.lessons.grader import checks, events, integrity, processes
+from minigrad.lessons.grader import checks, events, integrity, processes, spawn
 from minigrad.lessons.grader.capture import PipeReader
 from minigrad.lessons.grader.errors import ExerciseError, GraderUnavailableError
 from minigrad.lessons.grader.manifest import Exercise
@@ -168,7 +168,7 @@ def environment(
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     # Plugins installed for other projects (timeouts, random order...) stay out.
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    for name in spawn.THREAD_VARIABLES:
         env[name] = "1"
     env[checks.ENV_ID] = exercise.id
     env[checks.ENV_FILE] = str(workspace.path_of(exercise))

@@ -33,6 +33,8 @@ import numpy as np
 
 from minigrad.lessons.grader import channel, checks, processes
 from minigrad.lessons.grader.messages import (
+    CRASH,
+    IMPORT,
     describe_exception,
     format_import_error,
     safe_str,
@@ -69,7 +71,7 @@ class Server:
             try:
                 channel.write_frame(replies, tree, out)
             except channel.ProtocolError as exc:
-                channel.write_frame(replies, self._error("crash", "ProtocolError", str(exc)), [])
+                channel.write_frame(replies, self._error(CRASH, "ProtocolError", str(exc)), [])
 
     def answer(self, header: Any, arrays: list[np.ndarray]) -> tuple[Any, list[np.ndarray]]:
         """The reply to one request: ``{"ok": true, "value": ...}`` or an error."""
@@ -81,14 +83,14 @@ class Server:
             "probe": self.probe,
         }.get(str(op))
         if handler is None:
-            return self._error("crash", "ProtocolError", f"unknown request {op!r}"), []
+            return self._error(CRASH, "ProtocolError", f"unknown request {op!r}"), []
         try:
             value = handler(header, arrays)
             encoder = channel.Encoder()
             # Encoding runs the student's generators: still inside this try.
             return {"ok": True, "value": encoder.encode(value)}, encoder.arrays
         except StudentImportFailure as exc:
-            return self._error("import", "ImportError", str(exc)), []
+            return self._error(IMPORT, "ImportError", str(exc)), []
         except NoGradient as exc:
             return self._error(NO_GRADIENT, "NoGradient", str(exc)), []
         except BaseException as exc:  # noqa: BLE001 - SystemExit too: the student's code raised it
@@ -137,13 +139,23 @@ class Server:
 
         return channel.Decoder(arrays, tensor=tensor, rng=np.random.default_rng)
 
-    def call(self, header: dict[str, Any], arrays: list[np.ndarray]) -> Any:
-        """Call the student's function; with ``grads``, backward and the arguments' gradients."""
-        target = self.resolve(header.get("target"))
+    def _arguments(
+        self, header: dict[str, Any], arrays: list[np.ndarray]
+    ) -> tuple[channel.Decoder, list[Any], Any, Any]:
+        """``(decoder, leaves, args, kwargs)``: the request's arguments, decoded in that order.
+
+        ``leaves`` collects the Tensors made with ``requires_grad``, in decoding order.
+        """
         leaves: list[Any] = []
         decoder = self._decoder(arrays, leaves)
         args = decoder.decode(header.get("args", {"$": "tuple", "v": []}))
         kwargs = decoder.decode(header.get("kwargs", {"$": "dict", "v": []}))
+        return decoder, leaves, args, kwargs
+
+    def call(self, header: dict[str, Any], arrays: list[np.ndarray]) -> Any:
+        """Call the student's function; with ``grads``, backward and the arguments' gradients."""
+        target = self.resolve(header.get("target"))
+        decoder, leaves, args, kwargs = self._arguments(header, arrays)
         upstream = decoder.decode(header.get("upstream"))
         errstate = header.get("errstate") or {}
         with np.errstate(**{str(k): str(v) for k, v in dict(errstate).items()}):
@@ -156,7 +168,6 @@ class Server:
         """What the student's name ``target`` is."""
         import minigrad as mg
 
-        self.load()
         try:
             obj = self.resolve(header.get("target"))
         except AssertionError:
@@ -176,10 +187,7 @@ class Server:
         function = getattr(self._probe_module(header), str(header.get("name")), None)
         if not getattr(function, checks.PROBE_MARK, False):
             raise AssertionError(f"no probe named {header.get('name')!r}")
-        leaves: list[Any] = []
-        decoder = self._decoder(arrays, leaves)
-        args = decoder.decode(header.get("args", {"$": "tuple", "v": []}))
-        kwargs = decoder.decode(header.get("kwargs", {"$": "dict", "v": []}))
+        _, _, args, kwargs = self._arguments(header, arrays)
         return function(*args, **kwargs)
 
     def _probe_module(self, header: dict[str, Any]) -> ModuleType:

@@ -18,10 +18,10 @@ from __future__ import annotations
 import csv
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from minigrad.atomic import replace_atomically
 from minigrad.errors import DataError
 from minigrad.lessons.framework import save_png
 
@@ -58,17 +58,11 @@ def report(
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    """Write ``text`` to ``path`` whole or not at all (``minigrad.atomic``), making its folder."""
     path = path.expanduser()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would hide a report from its readers
-        os.replace(tmp, path)
+        replace_atomically(str(path), lambda f: f.write(text.encode("utf-8")))
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc}") from exc
 
