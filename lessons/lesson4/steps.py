@@ -158,7 +158,6 @@ def shootout(ctx: LessonContext, task: str, cells: str, seeds: int, lrs: str) ->
         task, parse_cells(cells), preset, seeds, rates, overrides=overrides, first_seed=ctx.seed
     )
     results = ResultsFile(state_dir() / "lesson4" / f"{task}-{preset}.jsonl")
-    ctx.state.results_files = [*getattr(ctx.state, "results_files", []), str(results.path)]
     # With --logdir, every run's curves go to <logdir>/lesson4/<task>/<cell>/lr=..-seed=..
     loggers = BoardLoggers(str(ctx.logdir / "lesson4")) if ctx.logdir is not None else None
     executor = make_executor(min(cfg.workers, len(plan.runs)), make_logger=loggers)

@@ -85,7 +85,7 @@ def harmless_finding(charlm: SweepSummary, cells: tuple[str, ...]) -> Finding:
     """Coupling the gates or removing peepholes does not hurt; nor does a MUT cell."""
     claim = "CIFG, no peepholes and MUT1-3 are about as good as the LSTM"
     source = "Greff et al. 2015; Jozefowicz et al. 2015"
-    verdicts = {c: _versus(charlm, c) for c in cells if _versus(charlm, c) is not None}
+    verdicts = {c: v for c in cells if (v := _versus(charlm, c)) is not None}
     if not verdicts:
         return Finding(claim, source, "none of " + ", ".join(cells) + " was run", "not measured")
     measured = "; ".join(f"{c}: {v}" for c, v in verdicts.items())

@@ -84,7 +84,6 @@ class LiveView(SweepWatcher):
 
     def on_plan(self, plan: SweepPlan, done: int, where: str) -> None:
         """Set the bar's total; say what is reused and where runs go."""
-        self.progress.update(self.task, total=len(plan.runs), completed=done)
         self.progress.reset(self.task, total=len(plan.runs), completed=done)
         message = f"{len(plan.runs)} runs ({len(plan.cells)} cells x {len(plan.lrs)} rates x "
         message += f"{len(plan.seeds)} seeds) on {where}"

@@ -266,7 +266,7 @@ def capture(
             )
         )
 
-    edge_grads = _edge_grads(roots, ops, nodes, grads)
+    edge_grads = _edge_grads(roots, ops, grads)
     edges = []
     for op in ops:
         for index, t in enumerate(op.inputs or ()):
@@ -315,7 +315,7 @@ def _note_output(out_meta: dict[int, list[tuple[tuple[int, ...], str]]], t: Tens
 
 
 def _edge_grads(
-    roots: Sequence[Tensor], ops: list[Function], nodes: list[Node], grads: bool | None
+    roots: Sequence[Tensor], ops: list[Function], grads: bool | None
 ) -> dict[int, Any] | None:
     """d(roots)/d(t) for every tensor ``t`` on an edge, keyed by ``id(t)`` (or None)."""
     if grads is None:
@@ -347,7 +347,7 @@ def _with_scopes(
         if steps != "auto":
             raise GraphError(f"steps: a list of tensors or 'auto', got {steps!r}")
         steps = _auto_steps(graph, ops)
-    step_of = _step_scopes(graph, ops, ids, steps) if steps else {}
+    step_of = _step_scopes(graph, ids, steps) if steps else {}
     scoped = [
         replace(node, module=module_scope.get(node.id, ""), step=step_of.get(node.id))
         for node in graph.nodes
@@ -418,9 +418,7 @@ def _auto_steps(graph: Graph, ops: list[Function]) -> list[Tensor]:
     return []
 
 
-def _step_scopes(
-    graph: Graph, ops: list[Function], ids: dict[int, int], steps: Sequence[Any]
-) -> dict[int, int]:
+def _step_scopes(graph: Graph, ids: dict[int, int], steps: Sequence[Any]) -> dict[int, int]:
     """Op node id -> time step, from the tensors each step produced."""
     step_of: dict[int, int] = {}
     for k, produced in enumerate(steps):
