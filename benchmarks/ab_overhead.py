@@ -30,6 +30,9 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+import callgrind
+from bench_core import CHAIN
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: Times both workloads in a child process; the library comes from ``PYTHONPATH``.
@@ -98,26 +101,14 @@ def run_side(tree: Path, iterations: int, repeats: int) -> dict[str, float]:
 
 def instructions(tree: Path, calls: int) -> int:
     """CPU instructions (callgrind's Ir) of a process making ``calls`` mul_chain steps."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "callgrind.out"
-        subprocess.run(
-            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable]
-            + ["-c", CALLGRIND_CHILD, str(ROOT / "benchmarks" / "bench_core.py"), str(calls)],
-            env={**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"},
-            cwd=tree,
-            capture_output=True,
-            check=True,
-        )
-        for line in out.read_text().splitlines():
-            if line.startswith("summary:") or line.startswith("totals:"):
-                return int(line.split()[1])
-    raise RuntimeError("callgrind wrote no summary line")
+    command = [sys.executable, "-c", CALLGRIND_CHILD, str(ROOT / "benchmarks" / "bench_core.py")]
+    env = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
+    return callgrind.instructions([*command, str(calls)], env, cwd=tree)
 
 
 def instructions_per_op(tree: Path, short: int, long: int) -> float:
     """Instructions per op of mul_chain: (Ir(long) - Ir(short)) / ((long - short) * ops)."""
-    chain = 32
-    return (instructions(tree, long) - instructions(tree, short)) / ((long - short) * chain)
+    return (instructions(tree, long) - instructions(tree, short)) / ((long - short) * CHAIN)
 
 
 def quartiles(values: list[float]) -> tuple[float, float]:

@@ -33,6 +33,8 @@ import signal
 import statistics
 import sys
 import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -261,61 +263,81 @@ def _slowdown(report: dict, name: str, impl: str) -> float | None:
     return None
 
 
-#: Each target: label, limit, and whether the value must be at least (True) or at most the limit.
-TARGETS: list[tuple[str, float, bool]] = [
-    ("W2 fused / numpy by hand", 1.0, False),
-    ("W3 fused / numpy by hand", 1.0, False),
-    ("W4 fused / numpy by hand", 1.0, False),
-    ("W2 fused / torch fused LSTM", 1.25, False),
-    ("W4 fused / torch fused GRU", 0.8, False),
-    ("W3 fused / torch fused LSTM", 1.5, False),
-    ("W1 static lesson cell / torch fused RNN", 1.0, False),
-    ("W2 composed / fused", 3.0, False),
-    ("W3 peak memory fused / numpy", 1.3, False),
-    ("W3 fused share of GEMM peak", 0.45, True),
-    ("W2 fused busy / quiet", 2.0, False),
-    ("W4 fused busy / quiet", 2.0, False),
-]
-
-
-def target_value(report: dict, label: str, fused: str = FUSED) -> float | None:
-    """The measured value of one target of ``TARGETS`` (None when not measured in this run)."""
-    name = label[:2]
-    if label.endswith("/ numpy by hand"):
-        return _ratio(report, name, fused, NUMPY)
-    if "/ torch fused" in label:
-        mine = STATIC if "static" in label else fused
-        return _ratio(report, name, mine, TORCH_FUSED)
-    if label == "W2 composed / fused":
-        return _ratio(report, name, COMPOSED, FUSED)
-    if label.endswith("busy / quiet"):
-        return _slowdown(report, name, FUSED)
-    entry = report["workloads"].get(name, {}).get("quiet", {})
-    if "memory" in label and "peak_memory_mb" in entry:
+def _memory_ratio(report: dict) -> float | None:
+    entry = report["workloads"].get("W3", {}).get("quiet", {})
+    if "peak_memory_mb" in entry:
         return entry["peak_memory_mb"][FUSED] / entry["peak_memory_mb"][NUMPY]
-    if "GEMM peak" in label and entry and "gemm_peak_gflops" in report:
+    return None
+
+
+def _gemm_share(report: dict) -> float | None:
+    entry = report["workloads"].get("W3", {}).get("quiet", {})
+    if entry and "gemm_peak_gflops" in report:
         return entry["results"][FUSED]["gflops"] / report["gemm_peak_gflops"]
     return None
+
+
+@dataclass(frozen=True)
+class Target:
+    """One target: its label, limit, direction, and what it measures.
+
+    ``measure(report, fused)`` returns the value (None when this run did not
+    measure it); ``fused`` is the implementation standing for minigrad's fused
+    cells. ``numpy_steps_too``: repeat the target for the NumPy steps.
+    """
+
+    label: str
+    limit: float
+    measure: Callable[[dict, str], float | None]
+    at_least: bool = False
+    numpy_steps_too: bool = False
+
+
+def _fused_vs(name: str, other: str) -> Callable[[dict, str], float | None]:
+    """Measures ``name``'s fused cells (compiled or NumPy steps) against ``other``."""
+    return lambda report, fused: _ratio(report, name, fused, other)
+
+
+TARGETS: list[Target] = [
+    Target("W2 fused / numpy by hand", 1.0, _fused_vs("W2", NUMPY), numpy_steps_too=True),
+    Target("W3 fused / numpy by hand", 1.0, _fused_vs("W3", NUMPY), numpy_steps_too=True),
+    Target("W4 fused / numpy by hand", 1.0, _fused_vs("W4", NUMPY), numpy_steps_too=True),
+    Target("W2 fused / torch fused LSTM", 1.25, _fused_vs("W2", TORCH_FUSED), numpy_steps_too=True),
+    Target("W4 fused / torch fused GRU", 0.8, _fused_vs("W4", TORCH_FUSED), numpy_steps_too=True),
+    Target("W3 fused / torch fused LSTM", 1.5, _fused_vs("W3", TORCH_FUSED)),
+    Target(
+        "W1 static lesson cell / torch fused RNN",
+        1.0,
+        lambda r, f: _ratio(r, "W1", STATIC, TORCH_FUSED),
+    ),
+    Target("W2 composed / fused", 3.0, lambda r, f: _ratio(r, "W2", COMPOSED, FUSED)),
+    Target("W3 peak memory fused / numpy", 1.3, lambda r, f: _memory_ratio(r)),
+    Target("W3 fused share of GEMM peak", 0.45, lambda r, f: _gemm_share(r), at_least=True),
+    Target("W2 fused busy / quiet", 2.0, lambda r, f: _slowdown(r, "W2", FUSED)),
+    Target("W4 fused busy / quiet", 2.0, lambda r, f: _slowdown(r, "W4", FUSED)),
+]
 
 
 def targets(report: dict) -> list[dict]:
     """Every target measured in this run, with its value and whether it is met.
 
     ``minigrad fused`` is what a user gets: the compiled steps where numba is
-    installed. Where the NumPy steps were measured too, the first five targets
-    are repeated for them, marked "(NumPy steps)".
+    installed. Where the NumPy steps were measured too, the targets marked
+    ``numpy_steps_too`` are repeated for them, marked "(NumPy steps)".
     """
+    checks = [(t, t.label, FUSED) for t in TARGETS]
+    checks += [
+        (t, t.label.replace("fused", "fused (NumPy steps)", 1), FUSED_NUMPY)
+        for t in TARGETS
+        if t.numpy_steps_too
+    ]
     rows = []
-    checks = [(label, limit, at_least, FUSED) for label, limit, at_least in TARGETS]
-    checks += [(label, limit, at_least, FUSED_NUMPY) for label, limit, at_least in TARGETS[:5]]
-    for label, limit, at_least, fused in checks:
-        value = target_value(report, label, fused)
-        if fused == FUSED_NUMPY:
-            label = label.replace("fused", "fused (NumPy steps)", 1)
+    for target, label, fused in checks:
+        value = target.measure(report, fused)
         if value is not None:
-            met = value >= limit if at_least else value <= limit
-            rows.append({"target": label, "value": value, "limit": limit, "at_least": at_least})
-            rows[-1]["met"] = met
+            met = value >= target.limit if target.at_least else value <= target.limit
+            row = {"target": label, "value": value, "limit": target.limit, "met": met}
+            rows.append({**row, "at_least": target.at_least})
     return rows
 
 

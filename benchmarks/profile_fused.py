@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -35,12 +33,13 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import callgrind  # noqa: E402
+from rnn_workloads import WORKLOADS, make_batches, minigrad_step  # noqa: E402
+
 import minigrad as mg  # noqa: E402
 from minigrad import threads  # noqa: E402
 
 GATES = {"lstm": 4, "gru": 3}
-SIZES = {"W2": ("lstm", 32, 50, 64, 128), "W3": ("lstm", 32, 200, 256, 256)}
-SIZES["W4"] = ("gru", *SIZES["W2"][1:])
 
 
 @dataclass
@@ -84,6 +83,12 @@ class Op:
         for p in (self.x, self.h0, self.c0, self.U, self.W, self.b, self.b_hn):
             p.grad = None
         return middle - start, end - middle
+
+
+def workload_op(name: str) -> Op:
+    """The fused op of one layer of workload ``name`` (W2, W3, W4), at its sizes."""
+    w = WORKLOADS[name]
+    return Op(w.cell, w.batch, w.steps, w.embed, w.hidden)
 
 
 def cpu_median(fn: Callable[[], object], repeats: int) -> float:
@@ -160,8 +165,6 @@ def profile(op: Op, repeats: int) -> dict[str, tuple[float, float]]:
 
 def model_step_ms(workload: str, repeats: int) -> float:
     """CPU milliseconds of one whole training step of the benchmark's minigrad fused model."""
-    from rnn_workloads import WORKLOADS, make_batches, minigrad_step
-
     w = WORKLOADS[workload]
     step = minigrad_step(w, fused=True)
     batches = make_batches(w, seed=1)
@@ -184,15 +187,10 @@ def print_profile(name: str, op: Op, rows: dict[str, tuple[float, float]]) -> No
 # ------------------------------------------------------------------ callgrind
 def instructions(workload: str, runs: int) -> int:
     """Instructions valgrind counts for ``runs`` ops of ``workload``, start-up included."""
-    command = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable]
-    command += [os.path.abspath(__file__), "--workloads", workload, "--run-ops", str(runs)]
+    command = [sys.executable, os.path.abspath(__file__), "--workloads", workload]
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     env["PYTHONHASHSEED"] = "0"  # the same start-up in both runs
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
-    match = re.search(r"Collected : (\d+)", result.stderr)
-    if match is None:
-        raise RuntimeError(f"no instruction count in valgrind's output:\n{result.stderr}")
-    return int(match.group(1))
+    return callgrind.instructions([*command, "--run-ops", str(runs)], env)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -208,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     mg.backend.keep_freed_memory()
     threads.set_blas_threads(1)
     if args.run_ops is not None:  # inside valgrind: build, warm up, run
-        ops = [Op(*SIZES[n]) for n in names]
+        ops = [workload_op(n) for n in names]
         for op in ops:
             for _ in range(1 + args.run_ops):
                 op.run()
@@ -216,13 +214,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.callgrind:
         print("instructions of one fused op, forward + backward (valgrind, 1 BLAS thread):")
         for name in names:
+            # numba's cache is keyed by the CPU, and valgrind's differs from the real one: the
+            # first run may compile, which must not count (it once came to 20x the op)
+            instructions(name, 1)
             count = (instructions(name, 3) - instructions(name, 1)) / 2
-            per_step = count / SIZES[name][2]
+            per_step = count / WORKLOADS[name].steps
             print(f"  {name}: {count / 1e6:,.1f} million, {per_step / 1e3:,.0f} thousand per step")
         return 0
     print(f"BLAS: {threads.blas_libraries()}, 1 thread; NumPy {np.__version__}")
     for name in names:
-        op = Op(*SIZES[name])
+        op = workload_op(name)
         print_profile(name, op, profile(op, args.repeats))
         if args.model:
             print(f"  whole training step of the {name} model: {model_step_ms(name, 7):.2f} ms")

@@ -203,6 +203,14 @@ def leftovers(path: Path) -> list[str]:
     return [n for n in os.listdir(path.parent) if pattern.fullmatch(n)]
 
 
+def count_leftovers(path: Path, counts: Counts, what: str) -> None:
+    """Count (and name, after ``what``) the temporary files saves to ``path`` left behind."""
+    left = leftovers(path)
+    if left:
+        counts.temporary_files_left += len(left)
+        counts.note(f"{what}: {left}")
+
+
 def final_arrays(path: Path) -> dict[str, object]:
     """The weights and optimizer arrays of the checkpoint at ``path``, by name."""
     import minigrad as mg
@@ -267,9 +275,7 @@ def save_scene(folder: Path, rng: random.Random, counts: Counts) -> None:
             counts.checkpoints_lost += 1
             counts.note(f"save scene ({sig.name}): {exc}")
     mg.save({"step": 0}, path)  # the next save removes what the killed one left
-    if leftovers(path):
-        counts.temporary_files_left += len(leftovers(path))
-        counts.note(f"save scene: temporary files left after the next save: {leftovers(path)}")
+    count_leftovers(path, counts, "save scene: temporary files left after the next save")
     path.unlink()
 
 
@@ -295,9 +301,7 @@ def training_scenes(
     elif not same_arrays(final_arrays(path), reference):
         counts.resumes_not_exact += 1
         counts.note(f"finish: resumed from step {saved}, the final weights differ")
-    if leftovers(path):
-        counts.temporary_files_left += len(leftovers(path))
-        counts.note(f"training: temporary files left: {leftovers(path)}")
+    count_leftovers(path, counts, "training: temporary files left")
     path.unlink(missing_ok=True)
 
 
