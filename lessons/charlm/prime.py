@@ -23,13 +23,14 @@ import codecs
 import re
 
 from minigrad.errors import DataError
+from minigrad.lessons.sampling_defaults import (
+    DEFAULT_PRIME,
+    DEFAULT_TEMPERATURE,  # noqa: F401 - re-exported
+    ESCAPES_HELP,
+)
 
 from .vocab import Vocabulary, describe_char
 
-#: What the generator reads first unless told otherwise (a name from Romeo and Juliet).
-DEFAULT_PRIME = "ROMEO:\n"
-#: The sampling temperature used unless told otherwise.
-DEFAULT_TEMPERATURE = 0.8
 #: What to read when the vocabulary lacks a character of ``DEFAULT_PRIME``, in order.
 FALLBACKS = ("\n", " ")
 
@@ -38,7 +39,6 @@ _ESCAPE = re.compile(
     re.DOTALL,
 )
 _SIMPLE = re.compile(r"x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}]*\}|[\\'\"abfnrtv0]")
-ESCAPES_HELP = r"\n newline, \t tab, \\ backslash, \xHH, \uHHHH, \N{NAME}"
 
 
 def decode_escapes(text: str, what: str = "--prime") -> str:

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace, console: Console | None = None) -> int:
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
     """Register ``minigrad generate``."""
-    from minigrad.lessons.charlm.prime import DEFAULT_TEMPERATURE, ESCAPES_HELP
+    from minigrad.lessons.sampling_defaults import DEFAULT_TEMPERATURE, ESCAPES_HELP
 
     parser = subparsers.add_parser(
         "generate",
