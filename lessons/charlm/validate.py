@@ -21,6 +21,7 @@ import numpy as np
 import minigrad as mg
 from minigrad.errors import CheckpointError, DataError
 from minigrad.io import ArraySpec
+from minigrad.tensor import NUMERIC_KINDS
 
 from .config import TrainConfig
 from .vocab import Vocabulary
@@ -143,7 +144,7 @@ def check_arrays(path: str, field: str, value: Any, optional: bool = False) -> d
     ):
         raise fail(path, field, "must be a dict of arrays")
     for key, spec in value.items():
-        if spec.dtype.kind not in "biuf":
+        if spec.dtype.kind not in NUMERIC_KINDS:
             raise fail(path, f"{field}/{key}", f"holds {spec.dtype} values, not numbers")
     return dict(value)
 

@@ -51,7 +51,8 @@ def static_and_dynamic(ctx: LessonContext) -> dict[str, Any]:
     """The same window through static_rnn and dynamic_rnn; op counts, composed and fused."""
     cfg = ctx.config
     model = composed_model("rnn", cfg.state_size, ctx)
-    x, y = next(gen_batch(gen_data(GRAPH_BATCH * GRAPH_STEPS, ctx.rng("graphs")), 2, 3))
+    data = gen_data(GRAPH_BATCH * GRAPH_STEPS, ctx.rng("graphs"))
+    x, y = next(gen_batch(data, GRAPH_BATCH, GRAPH_STEPS))
     static_loss, _ = model.forward_static(x, y, None)
     dynamic_loss, _ = model.forward_dynamic(x, y, None)
     static = capture(static_loss, module=model, steps="auto")
@@ -60,7 +61,7 @@ def static_and_dynamic(ctx: LessonContext) -> dict[str, Any]:
     if board is not None:
         board.add_graph(dynamic)
     xs, ys = next(
-        gen_batch(gen_data(GRAPH_BATCH * cfg.num_steps, ctx.rng("ops")), 2, cfg.num_steps)
+        gen_batch(gen_data(GRAPH_BATCH * cfg.num_steps, ctx.rng("ops")), GRAPH_BATCH, cfg.num_steps)
     )
     lstm = {
         "composed": count_ops(composed_model("lstm", cfg.state_size, ctx), xs, ys),
